@@ -1,0 +1,56 @@
+/**
+ * What a component may do to the outside world: send requests to kube-apiserver, open and close
+ * watches, read virtual time, draw seeded randomness, and explain itself in the trace. The
+ * simulator implements it; every call becomes a message on the simulated network.
+ */
+import type { ApiRequest, WatchEvent } from './protocol.ts';
+
+export interface ApiPort {
+  /** Sends a request; its answer arrives later as an `api.response` event carrying `tag`. */
+  request(req: ApiRequest, tag: string): string;
+  /** Opens a watch; events arrive as `api.watch` events with the returned watch id and `tag`. */
+  watch(req: ApiRequest, tag: string): string;
+  /** Closes a watch (no more events are delivered for it). */
+  unwatch(watchId: string): void;
+  /** Virtual milliseconds. */
+  now(): number;
+  /** A seeded integer in [min, max] from this component's own stream. */
+  randomInt(min: number, max: number): number;
+  /** A line of explanation for the trace and the story printer. */
+  note(text: string): void;
+}
+
+/** The events the simulator delivers to every component actor. */
+export type ApiEvent =
+  | { type: 'api.response'; requestId: string; tag: string; code: number; body: unknown }
+  | { type: 'api.watch'; watchId: string; tag: string; event: WatchEvent }
+  | { type: 'api.watchClosed'; watchId: string; tag: string };
+
+/** A port that records what it was asked, for unit tests of machines. */
+export class RecordingPort implements ApiPort {
+  requests: Array<{ id: string; req: ApiRequest; tag: string }> = [];
+  watches: Array<{ id: string; req: ApiRequest; tag: string }> = [];
+  notes: string[] = [];
+  time = 0;
+  private n = 0;
+  request(req: ApiRequest, tag: string): string {
+    const id = `r${this.n++}`;
+    this.requests.push({ id, req, tag });
+    return id;
+  }
+  watch(req: ApiRequest, tag: string): string {
+    const id = `w${this.n++}`;
+    this.watches.push({ id, req, tag });
+    return id;
+  }
+  unwatch(): void {}
+  now(): number {
+    return this.time;
+  }
+  randomInt(min: number): number {
+    return min;
+  }
+  note(text: string): void {
+    this.notes.push(text);
+  }
+}

@@ -1,0 +1,541 @@
+/**
+ * kube-apiserver's request path, as pure decision logic over an etcd store: authenticate,
+ * authorize (RBAC), mutating admission (defaults), validation, validating admission, persist with
+ * an etcd transaction. Reads, lists and watches with selectors, graceful pod deletion, and the
+ * pods/binding and status subresources. Every failure is a Kubernetes Status.
+ */
+import type { KObject, Pod } from '../../src/api/objects.ts';
+import { clone } from '../../src/api/objects.ts';
+import { errors, isStatus, success, type Status } from '../../src/api/status.ts';
+import { apiVersionOf, resourceFor, storageKey, storagePrefix, type ResourceInfo } from '../../src/api/registry.ts';
+import { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, objectFields } from '../../src/api/selectors.ts';
+import { validateObject } from '../../src/api/schemas.ts';
+import { generateNameSuffix, NAME_ALPHABET } from '../../src/api/names.ts';
+import { CompactedError, type MvccStore } from '../etcd/mvcc.ts';
+import type { ApiRequest, ApiResponse, WatchEvent } from '../client/protocol.ts';
+import type { TokenAuthenticator, UserInfo } from './authn.ts';
+import { RbacAuthorizer, forbiddenReason } from './rbac.ts';
+import { defaultObject, qosClass } from './admission.ts';
+import { mergePatcher, type Patcher } from './patch.ts';
+import { translate } from './watch.ts';
+
+export interface Rand {
+  int(min: number, max: number): number;
+  string(alphabet: string, n: number): string;
+}
+
+export interface ApiServerOptions {
+  store: MvccStore<KObject>;
+  /** Virtual time in ms; the only clock the API server knows. */
+  now: () => number;
+  /** RFC 3339 rendering of a virtual time. */
+  timestamp: (ms: number) => string;
+  rand: Rand;
+  authenticator: TokenAuthenticator;
+  /** Extra patchers (strategic, json, apply) installed by the HTTP layer. */
+  patchers?: Partial<Record<'merge' | 'json' | 'strategic' | 'apply', Patcher>>;
+  /** Container logs for pods/log, kept by the kubelets. */
+  logs?: (namespace: string, pod: string, container: string | undefined, previous: boolean) => string[] | undefined;
+  serviceCidrBase?: number;
+}
+
+export interface Handled extends ApiResponse {
+  stages: string[];
+  user: string;
+}
+
+export type WatchSink = (e: WatchEvent) => void;
+
+const TERMINAL = new Set(['Succeeded', 'Failed']);
+
+const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+export class ApiServerCore {
+  readonly rbac = new RbacAuthorizer();
+  private patchers: Partial<Record<string, Patcher>>;
+  private usedClusterIPs = new Set<string>();
+
+  constructor(private o: ApiServerOptions) {
+    this.patchers = { merge: mergePatcher, ...(o.patchers ?? {}) };
+    // RBAC objects are indexed from the store itself, so any writer (scenario, kubectl) counts.
+    for (const res of ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']) {
+      o.store.watch(`/registry/${res}/`, 0, (events) => {
+        for (const e of events) this.rbac.observe(res, (e.type === 'DELETE' ? e.prevKv?.value : e.kv.value) as KObject, e.type === 'DELETE');
+      });
+    }
+  }
+
+  installPatcher(kind: 'merge' | 'json' | 'strategic' | 'apply', p: Patcher): void {
+    this.patchers[kind] = p;
+  }
+
+  /** Handles one non-watch request through every stage. */
+  handle(req: ApiRequest): Handled {
+    const stages: string[] = [];
+    const done = (code: number, body: unknown, user = ''): Handled => ({ code, body, stages, user });
+    stages.push('authentication');
+    const user = this.o.authenticator.authenticate(req.token);
+    if (!user) return done(401, errors.unauthorized());
+    const info = resourceFor(req.group, req.resource);
+    if (!info || info.version !== req.version) {
+      return done(404, { ...errors.notFound(req.resource, req.group, req.name ?? ''), message: 'the server could not find the requested resource' }, user.username);
+    }
+    if (req.subresource && !info.subresources.includes(req.subresource)) {
+      return done(404, errors.notFound(`${req.resource}/${req.subresource}`, req.group, req.name ?? ''), user.username);
+    }
+    stages.push('authorization');
+    const verb = req.verb === 'get' && !req.name ? 'list' : req.verb;
+    const attrs = { verb, group: req.group, resource: req.resource, ...(req.subresource ? { subresource: req.subresource } : {}), ...(req.namespace ? { namespace: req.namespace } : {}), ...(req.name ? { name: req.name } : {}) };
+    if (!this.o.authenticator || !this.rbac.authorize(user, attrs)) {
+      return done(403, errors.forbidden(req.subresource ? `${req.resource}/${req.subresource}` : req.resource, req.group, req.name ?? '', forbiddenReason(user, attrs)), user.username);
+    }
+    if (info.namespaced && !req.namespace && MUTATING.has(req.verb) && req.verb !== 'deletecollection') {
+      return done(400, errors.badRequest('the namespace of the object must be set'), user.username);
+    }
+    const r = this.dispatch(req, info, user, stages);
+    return done(r.code, r.body, user.username);
+  }
+
+  /**
+   * Starts a watch. Returns an error response, or a cancel function; events reach `sink`
+   * synchronously as the store changes (the caller decides how they travel).
+   */
+  watch(req: ApiRequest, sink: WatchSink): { response: Handled; cancel?: () => void } {
+    const stages = ['authentication'];
+    const user = this.o.authenticator.authenticate(req.token);
+    if (!user) return { response: { code: 401, body: errors.unauthorized(), stages, user: '' } };
+    const info = resourceFor(req.group, req.resource);
+    if (!info) return { response: { code: 404, body: errors.notFound(req.resource, req.group, ''), stages, user: user.username } };
+    stages.push('authorization');
+    const attrs = { verb: 'watch', group: req.group, resource: req.resource, ...(req.namespace ? { namespace: req.namespace } : {}) };
+    if (!this.rbac.authorize(user, attrs)) {
+      return { response: { code: 403, body: errors.forbidden(req.resource, req.group, '', forbiddenReason(user, attrs)), stages, user: user.username } };
+    }
+    const filter = this.filterFor(req, info);
+    if (isStatus(filter)) return { response: { code: filter.code, body: filter, stages, user: user.username } };
+    const prefix = this.prefixFor(info, req);
+    const rvParam = req.query?.resourceVersion;
+    const store = this.o.store;
+    const ok: Handled = { code: 200, body: undefined, stages, user: user.username };
+    const relay = (events: Parameters<Parameters<MvccStore<KObject>['watch']>[2]>[0]) => {
+      for (const e of events) {
+        const w = translate(e, filter);
+        if (w) sink(w);
+      }
+    };
+    if (rvParam === undefined || rvParam === '' || rvParam === '0') {
+      // "Get state and start at most recent": synthetic ADDED for everything, then live events.
+      for (const kv of store.range(prefix).kvs) if (filter(kv.value)) sink({ type: 'ADDED', object: kv.value });
+      return { response: ok, cancel: store.watch(prefix, 0, relay) };
+    }
+    const rv = Number(rvParam);
+    if (!Number.isInteger(rv) || rv < 0) {
+      return { response: { code: 400, body: errors.badRequest(`invalid resource version: ${rvParam}`), stages, user: user.username } };
+    }
+    try {
+      return { response: ok, cancel: store.watch(prefix, rv + 1, relay) };
+    } catch (e) {
+      if (e instanceof CompactedError) {
+        // Like the watch cache: an HTTP 200 stream whose first event is an ERROR with 410.
+        sink({ type: 'ERROR', object: errors.expired(`too old resource version: ${rv} (${e.compactRevision + 1})`) as unknown as KObject });
+        return { response: ok, cancel: () => {} };
+      }
+      throw e;
+    }
+  }
+
+  /** Reads an object straight from the store (for the simulator, the checker and the HTTP layer). */
+  read(info: ResourceInfo, namespace: string | undefined, name: string): KObject | undefined {
+    return this.o.store.get(storageKey(info, namespace, name))?.value;
+  }
+
+  private dispatch(req: ApiRequest, info: ResourceInfo, user: UserInfo, stages: string[]): { code: number; body: unknown } {
+    switch (req.verb) {
+      case 'get':
+        if (!req.name) return this.list(req, info);
+        if (req.subresource === 'log') return this.log(req);
+        return this.get(req, info);
+      case 'list':
+        return this.list(req, info);
+      case 'create':
+        if (req.subresource === 'binding') return this.bind(req, info, stages);
+        return this.create(req, info, stages);
+      case 'update':
+        return this.update(req, info, stages, req.body);
+      case 'patch':
+        return this.patch(req, info, stages);
+      case 'delete':
+        return this.delete(req, info, stages);
+      case 'deletecollection':
+        return this.deleteCollection(req, info, stages, user);
+      default:
+        return { code: 405, body: errors.methodNotAllowed(req.verb, req.resource) };
+    }
+  }
+
+  private get(req: ApiRequest, info: ResourceInfo): { code: number; body: unknown } {
+    const obj = this.read(info, req.namespace, req.name!);
+    if (!obj) return { code: 404, body: errors.notFound(info.resource, info.group, req.name!) };
+    if (req.subresource === 'scale') return { code: 200, body: this.scaleOf(obj) };
+    return { code: 200, body: obj };
+  }
+
+  private list(req: ApiRequest, info: ResourceInfo): { code: number; body: unknown } {
+    const filter = this.filterFor(req, info);
+    if (isStatus(filter)) return { code: filter.code, body: filter };
+    const { kvs, revision } = this.o.store.range(this.prefixFor(info, req));
+    const items = kvs.map((kv) => kv.value).filter(filter);
+    return { code: 200, body: { apiVersion: apiVersionOf(info), kind: `${info.kind}List`, metadata: { resourceVersion: String(revision) }, items } };
+  }
+
+  private prefixFor(info: ResourceInfo, req: ApiRequest): string {
+    if (req.name && req.verb === 'watch') return storageKey(info, req.namespace, req.name);
+    return storagePrefix(info, req.namespace);
+  }
+
+  private filterFor(req: ApiRequest, info: ResourceInfo): ((o: KObject) => boolean) | Status {
+    const ls = parseLabelSelector(req.query?.labelSelector ?? '');
+    if (!ls.ok) return errors.badRequest(ls.error);
+    const fs = parseFieldSelector(req.query?.fieldSelector ?? '');
+    if (!fs.ok) return errors.badRequest(fs.error);
+    const lsel = ls.selector;
+    const fsel = fs.selector;
+    const name = req.verb === 'watch' ? req.name : undefined;
+    return (o: KObject) => {
+      if (name && o.metadata.name !== name) return false;
+      if (!matchesLabels(lsel, o.metadata.labels ?? {})) return false;
+      const fields = objectFields(info.resource, o);
+      return fields.ok ? matchesFields(fsel, fields.fields) : false;
+    };
+  }
+
+  private create(req: ApiRequest, info: ResourceInfo, stages: string[]): { code: number; body: unknown } {
+    const body = req.body as KObject | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return { code: 400, body: errors.badRequest('the body of the request was empty or not an object') };
+    const obj = clone(body);
+    if (obj.apiVersion !== apiVersionOf(info) || obj.kind !== info.kind) {
+      return { code: 400, body: errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(info)}) or kind ${obj.kind} does not match ${info.kind}`) };
+    }
+    obj.metadata = obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {};
+    if (info.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== req.namespace) {
+        return { code: 400, body: errors.badRequest('the namespace of the provided object does not match the namespace sent on the request') };
+      }
+      obj.metadata.namespace = req.namespace;
+    } else {
+      delete obj.metadata.namespace;
+    }
+    if (obj.metadata.resourceVersion) {
+      return { code: 500, body: errors.internal('resourceVersion should not be set on objects to be created') };
+    }
+    stages.push('mutating-admission');
+    defaultObject(obj);
+    // Name generation and system fields come after mutating admission, as in the registry store.
+    if (!obj.metadata.name && obj.metadata.generateName) {
+      obj.metadata.name = generateNameSuffix(obj.metadata.generateName, this.o.rand.string(NAME_ALPHABET, 5));
+    }
+    const now = this.o.now();
+    obj.metadata.uid = this.uid();
+    obj.metadata.creationTimestamp = this.o.timestamp(now);
+    delete obj.metadata.deletionTimestamp;
+    if ('spec' in obj && info.kind !== 'Pod' && info.kind !== 'Node' && info.kind !== 'Namespace' && info.kind !== 'Service') obj.metadata.generation = 1;
+    if (info.kind === 'Pod') {
+      const pod = obj as Pod;
+      // PrepareForCreate: the status a client sends is dropped; the pod starts Pending.
+      pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
+    }
+    if (info.kind === 'Namespace') obj['status'] = { phase: 'Active' };
+    if (info.kind === 'Service') {
+      const allocated = this.allocateClusterIP(obj);
+      if (isStatus(allocated)) return { code: allocated.code, body: allocated };
+    }
+    stages.push('validation');
+    const invalid = this.validate(obj, info);
+    if (invalid) return { code: 422, body: invalid };
+    stages.push('validating-admission');
+    const denied = this.validatingAdmission(obj, info);
+    if (denied) return { code: denied.code, body: denied };
+    stages.push('etcd');
+    const key = storageKey(info, obj.metadata.namespace, obj.metadata.name!);
+    const rev = this.o.store.revision() + 1;
+    obj.metadata.resourceVersion = String(rev);
+    const frozen = deepFreeze(obj);
+    const r = this.o.store.txn([{ key, target: 'mod', op: '=', value: 0 }], [{ type: 'put', key, value: frozen }]);
+    if (!r.succeeded) return { code: 409, body: errors.alreadyExists(info.resource, info.group, obj.metadata.name!) };
+    return { code: 201, body: frozen };
+  }
+
+  private update(req: ApiRequest, info: ResourceInfo, stages: string[], body: unknown): { code: number; body: unknown } {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return { code: 400, body: errors.badRequest('the body of the request was empty or not an object') };
+    const key = storageKey(info, req.namespace, req.name!);
+    const current = this.o.store.get(key);
+    if (!current) return { code: 404, body: errors.notFound(info.resource, info.group, req.name!) };
+    const old = current.value;
+    if (req.subresource === 'scale') return this.updateScale(req, info, stages, old, body as KObject);
+    let obj = clone(body as KObject);
+    if (obj.metadata?.name && obj.metadata.name !== req.name) {
+      return { code: 400, body: errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${req.name})`) };
+    }
+    const rv = obj.metadata?.resourceVersion;
+    if (rv && rv !== old.metadata.resourceVersion) return { code: 409, body: errors.conflict(info.resource, info.group, req.name!) };
+    if (!rv && info.kind !== 'Pod' && info.kind !== 'Node' && info.kind !== 'Event' && info.kind !== 'Lease') {
+      // Most resources refuse unconditional updates (AllowUnconditionalUpdate is false for them).
+      return { code: 422, body: errors.invalid(info.kind, info.group, req.name!, [{ type: 'FieldValueRequired', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]) };
+    }
+    stages.push('mutating-admission');
+    obj.metadata = { ...obj.metadata };
+    // System fields cannot be changed by a client.
+    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'name', 'generateName'] as const) {
+      if (old.metadata[f] !== undefined) (obj.metadata as Record<string, unknown>)[f] = old.metadata[f];
+      else delete obj.metadata[f];
+    }
+    if (info.subresources.includes('status')) {
+      if (req.subresource === 'status') {
+        // The status subresource ignores everything but status (and keeps metadata changes out).
+        obj = { ...clone(old), status: obj['status'] };
+      } else if ('status' in old) {
+        obj['status'] = clone(old['status']);
+      }
+    }
+    if (info.kind === 'Pod' && req.subresource !== 'status') {
+      const forbidden = podUpdateForbidden(old as Pod, obj as Pod);
+      if (forbidden) return { code: 422, body: errors.invalid('Pod', '', req.name!, [{ type: 'FieldValueForbidden', field: 'spec', message: forbidden }]) };
+    }
+    if (old.metadata.generation !== undefined) {
+      const specChanged = JSON.stringify(old['spec']) !== JSON.stringify(obj['spec']);
+      obj.metadata.generation = specChanged ? old.metadata.generation + 1 : old.metadata.generation;
+    }
+    if (req.subresource !== 'status') defaultObject(obj);
+    stages.push('validation');
+    const invalid = this.validate(obj, info);
+    if (invalid) return { code: 422, body: invalid };
+    stages.push('validating-admission');
+    stages.push('etcd');
+    // A deleting object whose last finalizer went away is removed now.
+    if (old.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && (info.kind !== 'Pod' || (old as Pod).metadata.deletionGracePeriodSeconds === 0)) {
+      const del = this.o.store.txn([{ key, target: 'mod', op: '=', value: current.modRevision }], [{ type: 'delete', key }]);
+      if (!del.succeeded) return { code: 409, body: errors.conflict(info.resource, info.group, req.name!) };
+      return { code: 200, body: obj };
+    }
+    return this.put(key, current.modRevision, obj, info, req.name!);
+  }
+
+  private put(key: string, modRevision: number, obj: KObject, info: ResourceInfo, name: string): { code: number; body: unknown } {
+    const rev = this.o.store.revision() + 1;
+    obj.metadata.resourceVersion = String(rev);
+    const frozen = deepFreeze(obj);
+    const r = this.o.store.txn([{ key, target: 'mod', op: '=', value: modRevision }], [{ type: 'put', key, value: frozen }]);
+    if (!r.succeeded) return { code: 409, body: errors.conflict(info.resource, info.group, name) };
+    return { code: 200, body: frozen };
+  }
+
+  private patch(req: ApiRequest, info: ResourceInfo, stages: string[]): { code: number; body: unknown } {
+    const key = storageKey(info, req.namespace, req.name!);
+    const current = this.o.store.get(key);
+    const kind = req.patchType ?? 'merge';
+    const patcher = this.patchers[kind];
+    if (!patcher) return { code: 415, body: errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`) };
+    if (!current) {
+      if (kind === 'apply') return this.create({ ...req, verb: 'create', body: this.applyAsCreate(req, patcher) }, info, stages);
+      return { code: 404, body: errors.notFound(info.resource, info.group, req.name!) };
+    }
+    const base = req.subresource === 'scale' ? this.scaleOf(current.value) : current.value;
+    const patched = patcher(clone(base), req.body, info.kind);
+    if (!patched.ok) return { code: 400, body: errors.badRequest(patched.error) };
+    const obj = patched.value as KObject;
+    if (!obj || typeof obj !== 'object') return { code: 400, body: errors.badRequest('patch produced no object') };
+    // A patch applies to the version it read: carry its resourceVersion so the write is a CAS.
+    const patchedRv = (req.body as KObject | undefined)?.metadata?.resourceVersion;
+    obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: patchedRv ?? base.metadata?.resourceVersion };
+    return this.update(req, info, stages, obj);
+  }
+
+  private applyAsCreate(req: ApiRequest, patcher: Patcher): unknown {
+    const r = patcher({}, req.body, '');
+    return r.ok ? r.value : req.body;
+  }
+
+  private delete(req: ApiRequest, info: ResourceInfo, stages: string[]): { code: number; body: unknown } {
+    const key = storageKey(info, req.namespace, req.name!);
+    const current = this.o.store.get(key);
+    if (!current) return { code: 404, body: errors.notFound(info.resource, info.group, req.name!) };
+    const obj = current.value;
+    const pre = req.query?.['preconditions'] as { uid?: string; resourceVersion?: string } | undefined;
+    if (pre?.uid && pre.uid !== obj.metadata.uid) {
+      return { code: 409, body: errors.conflict(info.resource, info.group, req.name!, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`) };
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
+      return { code: 409, body: errors.conflict(info.resource, info.group, req.name!, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`) };
+    }
+    stages.push('validating-admission');
+    stages.push('etcd');
+    let grace = 0;
+    if (info.kind === 'Pod') {
+      const pod = obj as Pod;
+      grace = req.query?.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+      if (grace < 0) grace = 1;
+      // CheckGracefulDelete: unscheduled and terminal pods go at once.
+      if (!pod.spec.nodeName || TERMINAL.has(pod.status?.phase ?? '')) grace = 0;
+    }
+    const finalizers = [...(obj.metadata.finalizers ?? [])];
+    const policy = req.query?.propagationPolicy;
+    if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion') && info.kind !== 'Pod') finalizers.push('foregroundDeletion');
+    if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (grace > 0 || finalizers.length > 0) {
+      const existing = obj.metadata.deletionTimestamp;
+      const now = this.o.now();
+      if (existing && obj.metadata.deletionGracePeriodSeconds !== undefined && grace >= obj.metadata.deletionGracePeriodSeconds && finalizers.length === (obj.metadata.finalizers ?? []).length) {
+        return { code: 200, body: obj };
+      }
+      if (grace === 0 && finalizers.length > 0 && existing) return { code: 200, body: obj };
+      const next = clone(obj);
+      next.metadata.deletionTimestamp = this.o.timestamp(now + grace * 1000);
+      next.metadata.deletionGracePeriodSeconds = grace;
+      if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+      return this.put(key, current.modRevision, next, info, req.name!);
+    }
+    const r = this.o.store.txn([{ key, target: 'mod', op: '=', value: current.modRevision }], [{ type: 'delete', key }]);
+    if (!r.succeeded) return { code: 409, body: errors.conflict(info.resource, info.group, req.name!) };
+    return { code: 200, body: info.kind === 'Pod' ? obj : { ...success(), details: { name: req.name, group: info.group, kind: info.resource, uid: obj.metadata.uid } } };
+  }
+
+  private deleteCollection(req: ApiRequest, info: ResourceInfo, stages: string[], _user: UserInfo): { code: number; body: unknown } {
+    const listed = this.list(req, info);
+    if (listed.code !== 200) return listed;
+    const items = (listed.body as { items: KObject[] }).items;
+    for (const item of items) this.delete({ ...req, verb: 'delete', namespace: item.metadata.namespace, name: item.metadata.name! }, info, stages);
+    return listed;
+  }
+
+  private bind(req: ApiRequest, _info: ResourceInfo, stages: string[]): { code: number; body: unknown } {
+    const binding = req.body as { metadata?: { name?: string; annotations?: Record<string, string> }; target?: { kind?: string; name?: string } } | undefined;
+    const target = binding?.target?.name;
+    const podInfo = resourceFor('', 'pods')!;
+    if (!target) return { code: 422, body: errors.invalid('Binding', '', req.name!, [{ type: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]) };
+    stages.push('etcd');
+    const key = storageKey(podInfo, req.namespace, req.name!);
+    const current = this.o.store.get(key);
+    if (!current) return { code: 404, body: errors.notFound('pods', '', req.name!) };
+    const pod = current.value as Pod;
+    if (pod.metadata.deletionTimestamp) return { code: 409, body: errors.conflict('pods/binding', '', req.name!, `pod ${req.name} is being deleted, cannot be assigned to a host`) };
+    if (pod.spec.nodeName) return { code: 409, body: errors.conflict('pods/binding', '', req.name!, `pod ${req.name} is already assigned to node "${pod.spec.nodeName}"`) };
+    const next = clone(pod);
+    next.spec.nodeName = target;
+    if (binding?.metadata?.annotations) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), ...binding.metadata.annotations };
+    const conditions = (next.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.o.timestamp(this.o.now()) });
+    next.status = { ...(next.status ?? {}), conditions };
+    const r = this.put(key, current.modRevision, next, podInfo, req.name!);
+    if (r.code !== 200) return { code: 409, body: errors.conflict('pods/binding', '', req.name!) };
+    return { code: 201, body: { ...success(), metadata: {} } };
+  }
+
+  private log(req: ApiRequest): { code: number; body: unknown } {
+    const podInfo = resourceFor('', 'pods')!;
+    const pod = this.read(podInfo, req.namespace, req.name!) as Pod | undefined;
+    if (!pod) return { code: 404, body: errors.notFound('pods', '', req.name!) };
+    const names = pod.spec.containers.map((c) => c.name);
+    const container = req.query?.container ?? (names.length === 1 ? names[0] : undefined);
+    if (!container) return { code: 400, body: errors.badRequest(`a container name must be specified for pod ${req.name}, choose one of: [${names.join(' ')}]`) };
+    const lines = this.o.logs?.(req.namespace!, req.name!, container, req.query?.previous === true);
+    if (!lines) return { code: 400, body: errors.badRequest(`container "${container}" in pod "${req.name}" is waiting to start: ContainerCreating`) };
+    const tail = req.query?.tailLines;
+    const chosen = tail !== undefined && tail >= 0 ? lines.slice(Math.max(0, lines.length - tail)) : lines;
+    return { code: 200, body: chosen.map((l) => l + '\n').join('') };
+  }
+
+  private scaleOf(obj: KObject): KObject {
+    const spec = obj['spec'] as { replicas?: number; selector?: { matchLabels?: Record<string, string> } } | undefined;
+    const status = obj['status'] as { replicas?: number } | undefined;
+    const sel = Object.entries(spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    return {
+      apiVersion: 'autoscaling/v1', kind: 'Scale',
+      metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+      spec: { replicas: spec?.replicas ?? 0 },
+      status: { replicas: status?.replicas ?? 0, selector: sel },
+    };
+  }
+
+  private updateScale(req: ApiRequest, info: ResourceInfo, stages: string[], old: KObject, scale: KObject): { code: number; body: unknown } {
+    const replicas = (scale['spec'] as { replicas?: unknown } | undefined)?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      return { code: 422, body: errors.invalid('Scale', 'autoscaling', req.name!, [{ type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]) };
+    }
+    const rv = scale.metadata?.resourceVersion;
+    if (rv && rv !== old.metadata.resourceVersion) return { code: 409, body: errors.conflict(info.resource, info.group, req.name!) };
+    const next = clone(old);
+    (next['spec'] as { replicas: number }).replicas = replicas;
+    const r = this.update({ ...req, subresource: undefined }, info, stages, next);
+    return r.code === 200 ? { code: 200, body: this.scaleOf(r.body as KObject) } : r;
+  }
+
+  private validate(obj: KObject, info: ResourceInfo): Status | undefined {
+    const v = validateObject(obj);
+    if (v.ok) return undefined;
+    return errors.invalid(info.kind, info.group, obj.metadata.name ?? '', v.causes);
+  }
+
+  /** NamespaceLifecycle: writes into a missing or terminating namespace are refused. */
+  private validatingAdmission(obj: KObject, info: ResourceInfo): Status | undefined {
+    if (!info.namespaced) return undefined;
+    const ns = this.read(resourceFor('', 'namespaces')!, undefined, obj.metadata.namespace!);
+    if (!ns) return errors.notFound('namespaces', '', obj.metadata.namespace!);
+    if (ns.metadata.deletionTimestamp) {
+      return errors.forbidden(info.resource, info.group, obj.metadata.name ?? '', `unable to create new content in namespace ${obj.metadata.namespace} because it is being terminated`);
+    }
+    return undefined;
+  }
+
+  private allocateClusterIP(obj: KObject): Status | undefined {
+    const spec = (obj['spec'] ?? {}) as Record<string, unknown>;
+    obj['spec'] = spec;
+    if (spec['type'] === 'ExternalName' || spec['clusterIP'] === 'None') return undefined;
+    const requested = spec['clusterIP'] as string | undefined;
+    if (requested) {
+      if (this.usedClusterIPs.has(requested)) return errors.invalid('Service', '', obj.metadata.name ?? '', [{ type: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: provided IP is already allocated` }]);
+      this.usedClusterIPs.add(requested);
+      spec['clusterIPs'] = [requested];
+      return undefined;
+    }
+    // 10.96.0.0/12, skipping .0 and 10.96.0.1 (the kubernetes Service), drawn from the seed.
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const n = this.o.rand.int(2, (1 << 20) - 2);
+      const ip = `10.${96 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+      if (this.usedClusterIPs.has(ip)) continue;
+      this.usedClusterIPs.add(ip);
+      spec['clusterIP'] = ip;
+      spec['clusterIPs'] = [ip];
+      return undefined;
+    }
+    return errors.internal('failed to allocate a serviceIP: range is full');
+  }
+
+  private uid(): string {
+    const hex = this.o.rand.string('0123456789abcdef', 32);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[this.o.rand.int(0, 3)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  }
+}
+
+/** Pod updates may only change images, activeDeadlineSeconds, tolerations (additions) and grace. */
+function podUpdateForbidden(old: Pod, next: Pod): string | undefined {
+  const strip = (p: Pod) => {
+    const s = clone(p.spec) as Pod['spec'];
+    for (const c of s.containers ?? []) delete c.image;
+    for (const c of s.initContainers ?? []) delete c.image;
+    delete s['activeDeadlineSeconds'];
+    delete s.tolerations;
+    delete s.terminationGracePeriodSeconds;
+    return JSON.stringify(s);
+  };
+  if (strip(old) === strip(next)) return undefined;
+  return 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+}
+
+/** Freezes a stored object so no reader can change what etcd holds. */
+export function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+  }
+  return o;
+}
