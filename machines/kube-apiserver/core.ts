@@ -196,7 +196,7 @@ export class ApiServerCore {
   private filterFor(req: ApiRequest, info: ResourceInfo): ((o: KObject) => boolean) | Status {
     const ls = parseLabelSelector(req.query?.labelSelector ?? '');
     if (!ls.ok) return errors.badRequest(ls.error);
-    const fs = parseFieldSelector(req.query?.fieldSelector ?? '');
+    const fs = parseFieldSelector(req.query?.fieldSelector ?? '', info.resource);
     if (!fs.ok) return errors.badRequest(fs.error);
     const lsel = ls.selector;
     const fsel = fs.selector;

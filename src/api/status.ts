@@ -43,7 +43,7 @@ export const errors = {
     status(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": ${why}`, { name, group, kind: resource }),
   expired: (message: string) => status(410, 'Expired', message),
   invalid: (kind: string, group: string, name: string, causes: StatusCause[]) =>
-    status(422, 'Invalid', `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ')}`,
+    status(422, 'Invalid', `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${causes.length > 1 ? '[' : ''}${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ')}${causes.length > 1 ? ']' : ''}`,
       { name, group, kind, causes: causes.map((c) => ({ type: c.type ?? 'FieldValueInvalid', message: c.message, ...(c.field ? { field: c.field } : {}) })) }),
   tooLarge: (message: string) => status(413, 'RequestEntityTooLarge', message),
   unsupportedMediaType: (message: string) => status(415, 'UnsupportedMediaType', message),

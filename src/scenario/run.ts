@@ -1,0 +1,201 @@
+/**
+ * Runs a loaded scenario in virtual time: applies its manifests, fires its timed steps, and
+ * decides each expectation as the cluster changes (met at the first moment it holds, failed when
+ * its time bound passes first).
+ */
+import type { Pod, Service, EndpointSlice, KObject } from '../api/objects.ts';
+import { parseLabelSelector, matchesLabels } from '../api/selectors.ts';
+import { Cluster, type BehaviourRule } from '../sim/cluster.ts';
+import type { TraceEvent } from '../sim/trace.ts';
+import { durationMs, type ExpectationT } from './schema.ts';
+import type { LoadedScenario } from './load.ts';
+
+export interface ExpectationResult {
+  index: number;
+  text: string;
+  status: 'pending' | 'met' | 'failed';
+  at?: number;
+  deadline: number;
+  detail?: string;
+}
+
+export interface RunOptions {
+  seed?: number;
+  untilMs?: number;
+  record?: boolean;
+  traceMessages?: boolean;
+  /** Called with every trace event as it happens (the story printer, --json). */
+  onTrace?: (e: TraceEvent) => void;
+}
+
+export interface RunResult {
+  cluster: Cluster;
+  seed: number;
+  expectations: ExpectationResult[];
+  endedAt: number;
+}
+
+export function describeExpectation(e: ExpectationT): string {
+  const parts: string[] = [];
+  if (e.pod) parts.push(`pod ${e.namespace}/${e.pod}`);
+  if (e.phase) parts.push(`reaches ${e.phase}`);
+  if (e.ready !== undefined) parts.push(e.ready ? 'is Ready' : 'is not Ready');
+  if (e.scheduled !== undefined) parts.push(e.scheduled ? 'is scheduled' : 'stays unscheduled');
+  if (e.onNode) parts.push(`on ${e.onNode}`);
+  if (e.event) parts.push(`has ${e.event.count > 1 ? `${e.event.count}+ events` : 'event'} ${e.event.reason}${e.event.messageContains ? ` containing "${e.event.messageContains}"` : ''}`);
+  if (e.podsRunning) parts.push(`${e.podsRunning.count} pod(s) with ${e.podsRunning.selector} Running`);
+  if (e.service) parts.push(`service ${e.namespace}/${e.service} routes to ${e.endpoints ?? 0} ready endpoint(s)`);
+  const after = e.after !== undefined ? ` after ${typeof e.after === 'number' ? e.after + 's' : e.after}` : '';
+  return `${parts.join(' ')}${after} within ${typeof e.within === 'number' ? e.within + 's' : e.within}`;
+}
+
+function podReady(p: Pod): boolean {
+  return (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function holds(e: ExpectationT, cluster: Cluster, events: Array<{ reason: string; object: string; message: string }>): boolean {
+  if (e.pod) {
+    const p = cluster.pod(e.namespace, e.pod);
+    if (e.event) {
+      const obj = `Pod/${e.namespace}/${e.pod}`;
+      if (events.filter((x) => x.object === obj && x.reason === e.event!.reason && (!e.event!.messageContains || x.message.includes(e.event!.messageContains))).length < e.event.count) return false;
+    }
+    if (!p) return e.phase === undefined && e.ready === undefined && e.scheduled === undefined && e.onNode === undefined && e.event !== undefined;
+    if (e.phase && p.status?.phase !== e.phase) return false;
+    if (e.ready !== undefined && podReady(p) !== e.ready) return false;
+    if (e.scheduled !== undefined && Boolean(p.spec.nodeName) !== e.scheduled) return false;
+    if (e.onNode && p.spec.nodeName !== e.onNode) return false;
+    return true;
+  }
+  if (e.event) return events.filter((x) => x.reason === e.event!.reason && (!e.event!.messageContains || x.message.includes(e.event!.messageContains))).length >= e.event.count;
+  if (e.podsRunning) {
+    const sel = parseLabelSelector(e.podsRunning.selector);
+    if (!sel.ok) return false;
+    const n = cluster.pods(e.namespace).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && matchesLabels(sel.selector, p.metadata.labels ?? {})).length;
+    return n === e.podsRunning.count;
+  }
+  if (e.service) {
+    const svc = cluster.sim.get('services', e.namespace, e.service) as Service | undefined;
+    if (!svc) return false;
+    const slices = cluster.sim.list('endpointslices', 'discovery.k8s.io', e.namespace) as EndpointSlice[];
+    const ready = slices.filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === e.service)
+      .flatMap((s) => s.endpoints ?? []).filter((ep) => ep.conditions.ready !== false).length;
+    if (ready !== (e.endpoints ?? 0)) return false;
+    // kube-proxy on every node must agree: a connection to the Service reaches as many backends.
+    const port = svc.spec.ports?.[0]?.port;
+    if (port === undefined || !svc.spec.clusterIP) return (e.endpoints ?? 0) === 0;
+    for (const name of cluster.sim.componentNames().filter((c) => c.startsWith('kube-proxy/'))) {
+      const ref = cluster.sim.component(name)!;
+      const rules = (ref.getSnapshot() as { context: { rules: Map<string, { backends: unknown[] }> } }).context.rules;
+      const n = rules.get(`${svc.spec.clusterIP}:${port}/TCP`)?.backends.length ?? 0;
+      if (n !== (e.endpoints ?? 0)) return false;
+    }
+    return true;
+  }
+  return true;
+}
+
+export function toBehaviours(loaded: LoadedScenario): BehaviourRule[] {
+  return loaded.spec.behaviours.map((b) => ({
+    ...(b.pod !== undefined ? { pod: b.pod } : {}), ...(b.container !== undefined ? { container: b.container } : {}), ...(b.image !== undefined ? { image: b.image } : {}),
+    ...(b.exitCode !== undefined ? { exitCode: b.exitCode } : {}), ...(b.exitAfter !== undefined ? { exitAfterMs: durationMs(b.exitAfter) } : {}),
+    ...(b.readyAfter !== undefined ? { readyAfterMs: durationMs(b.readyAfter) } : {}), ...(b.logs !== undefined ? { logs: b.logs } : {}),
+  }));
+}
+
+/** Builds the cluster for a scenario without running it. */
+export function clusterFor(loaded: LoadedScenario, opts: RunOptions = {}): Cluster {
+  const spec = loaded.spec;
+  const seed = opts.seed ?? spec.seed;
+  return new Cluster({
+    seed,
+    nodes: spec.cluster.nodes,
+    users: spec.users.map((u) => ({ token: u.token, username: u.name, groups: u.groups })),
+    images: spec.images,
+    behaviours: toBehaviours(loaded),
+    ...(spec.cluster.latency ? { latencyMs: { min: durationMs(spec.cluster.latency.min), max: durationMs(spec.cluster.latency.max) } } : {}),
+    ...(opts.record !== undefined ? { record: opts.record } : {}),
+    ...(opts.traceMessages !== undefined ? { traceMessages: opts.traceMessages } : {}),
+  });
+}
+
+export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunResult {
+  const spec = loaded.spec;
+  const seed = opts.seed ?? spec.seed;
+  const cluster = clusterFor(loaded, opts);
+  const sim = cluster.sim;
+  const events: Array<{ reason: string; object: string; message: string }> = [];
+  const results: ExpectationResult[] = spec.expect.map((e, index) => ({ index, text: describeExpectation(e), status: 'pending', deadline: durationMs(e.within) }));
+  const decide = () => {
+    for (const r of results) {
+      if (r.status !== 'pending') continue;
+      if (sim.now() > r.deadline) {
+        r.status = 'failed';
+        r.detail = 'did not hold by its deadline';
+        continue;
+      }
+      const ex = spec.expect[r.index]!;
+      if (ex.after !== undefined && sim.now() < durationMs(ex.after)) continue;
+      if (holds(ex, cluster, events)) {
+        r.status = 'met';
+        r.at = sim.now();
+      }
+    }
+  };
+  const sub = sim.trace$.subscribe((e) => {
+    if (e.kind === 'k8s-event') events.push({ reason: e.reason, object: e.object, message: e.message });
+    opts.onTrace?.(e);
+  });
+  const applyObjs = (objs: KObject[]) => cluster.apply(objs, (obj, r) => {
+    if (r.code >= 300) sim.note('client', `apply ${obj.kind}/${obj.metadata.name ?? obj.metadata.generateName} failed: ${(r.body as { message?: string }).message ?? r.code}`);
+  });
+  applyObjs(loaded.manifests);
+  let stepsLeft = spec.steps.length;
+  spec.steps.forEach((s, i) => {
+    sim.clock.at(durationMs(s.at), () => {
+      stepsLeft--;
+      const t = sim.now();
+      if (s.apply !== undefined) {
+        const objs = loaded.stepManifests.get(i) ?? [];
+        sim.emit({ t, kind: 'step', index: i, action: 'apply', detail: objs.map((o) => `${o.kind}/${o.metadata.name ?? o.metadata.generateName}`).join(', ') });
+        applyObjs(objs);
+      } else if (s.delete) {
+        const name = s.delete.name ?? cluster.firstMatching(s.delete.kind, s.delete.namespace, s.delete.selector!);
+        sim.emit({ t, kind: 'step', index: i, action: 'delete', detail: `${s.delete.kind}/${s.delete.namespace}/${name ?? `(none matches ${s.delete.selector})`}` });
+        if (name) cluster.delete(s.delete.kind, s.delete.namespace, name, s.delete.gracePeriodSeconds);
+      } else if (s.scale) {
+        sim.emit({ t, kind: 'step', index: i, action: 'scale', detail: `${s.scale.kind}/${s.scale.namespace}/${s.scale.name} to ${s.scale.replicas}` });
+        cluster.scale(s.scale.kind, s.scale.namespace, s.scale.name, s.scale.replicas);
+      } else if (s.stopNode) {
+        sim.emit({ t, kind: 'step', index: i, action: 'stopNode', detail: s.stopNode });
+        cluster.stopNode(s.stopNode);
+      }
+    });
+  });
+  const maxDeadline = Math.max(0, ...results.map((r) => r.deadline), ...spec.steps.map((s) => durationMs(s.at)));
+  const until = opts.untilMs ?? (spec.until !== undefined ? durationMs(spec.until) : undefined);
+  // Step by step so expectations are decided at the exact virtual time they first hold.
+  const limit = until ?? maxDeadline;
+  decide();
+  for (;;) {
+    const next = sim.clock.peekTime();
+    if (next === undefined || next > limit) break;
+    sim.step();
+    decide();
+    if (until === undefined && stepsLeft === 0 && results.every((r) => r.status !== 'pending')) break;
+  }
+  if (until === undefined) {
+    // Let the story finish: run on until only heartbeats remain (bounded).
+    sim.runUntilQuiet(5_000, 120_000);
+    decide();
+  } else if (sim.now() < until) sim.runUntilTime(until);
+  for (const r of results) {
+    if (r.status === 'met' && r.at !== undefined && r.at > r.deadline) r.status = 'failed';
+    if (r.status === 'pending') {
+      r.status = 'failed';
+      r.detail = 'did not hold by its deadline';
+    }
+  }
+  sub.unsubscribe();
+  return { cluster, seed, expectations: results, endedAt: sim.now() };
+}

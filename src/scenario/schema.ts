@@ -1,0 +1,91 @@
+/**
+ * The scenario file: a cluster, a seed, manifests, timed steps, container behaviours and
+ * expectations. Validated with zod; see docs/SCENARIOS.md.
+ */
+import { z } from 'zod';
+
+/** "10s", "500ms", "2m", "1h" or a number of seconds. */
+export const Duration = z.union([
+  z.number().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as "500ms", "10s", "2m" or "1h"'),
+]);
+
+export function durationMs(d: z.infer<typeof Duration>): number {
+  if (typeof d === 'number') return d * 1000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d)!;
+  const n = Number(m[1]);
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']);
+}
+
+const Taint = z.object({ key: z.string(), value: z.string().optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) }).strict();
+
+export const NodeSpec = z.object({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a lowercase RFC 1123 name such as "worker-1"'),
+  role: z.enum(['control-plane', 'worker']).default('worker'),
+  capacity: z.record(z.string(), z.union([z.string(), z.number()])).default({ cpu: '4', memory: '8Gi', pods: '110' }),
+  labels: z.record(z.string(), z.string()).default({}),
+  taints: z.array(Taint).default([]),
+  images: z.array(z.string()).default([]),
+}).strict();
+
+const ManifestRef = z.union([z.string(), z.record(z.string(), z.unknown())]);
+
+
+export const Step = z.object({
+  at: Duration,
+  apply: z.union([ManifestRef, z.array(ManifestRef)]).optional(),
+  delete: z.object({ kind: z.string().default('Pod'), name: z.string().optional(), selector: z.string().optional(), namespace: z.string().default('default'), gracePeriodSeconds: z.number().int().optional() }).strict()
+    .refine((r) => (r.name === undefined) !== (r.selector === undefined), { message: 'give either name or selector (the first matching object by name)' }).optional(),
+  scale: z.object({ kind: z.string().default('ReplicaSet'), name: z.string(), namespace: z.string().default('default'), replicas: z.number().int().nonnegative() }).strict().optional(),
+  stopNode: z.string().optional(),
+}).strict().refine((s) => [s.apply, s.delete, s.scale, s.stopNode].filter((x) => x !== undefined).length === 1, {
+  message: 'each step does exactly one of: apply, delete, scale, stopNode',
+});
+
+export const Behaviour = z.object({
+  pod: z.string().optional(),
+  container: z.string().optional(),
+  image: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  exitAfter: Duration.optional(),
+  readyAfter: Duration.optional(),
+  logs: z.array(z.string()).optional(),
+}).strict();
+
+export const Expectation = z.object({
+  pod: z.string().optional(),
+  namespace: z.string().default('default'),
+  phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed']).optional(),
+  ready: z.boolean().optional(),
+  scheduled: z.boolean().optional(),
+  onNode: z.string().optional(),
+  event: z.object({ reason: z.string(), messageContains: z.string().optional(), count: z.number().int().positive().default(1) }).strict().optional(),
+  podsRunning: z.object({ selector: z.string(), count: z.number().int().nonnegative() }).strict().optional(),
+  service: z.string().optional(),
+  endpoints: z.number().int().nonnegative().optional(),
+  /** Checked only from this virtual time on (e.g. after a step). */
+  after: Duration.optional(),
+  within: Duration.default('60s'),
+}).strict();
+
+export const Scenario = z.object({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  seed: z.number().int().nonnegative().default(1),
+  cluster: z.object({
+    nodes: z.array(NodeSpec).min(1),
+    latency: z.object({ min: Duration, max: Duration }).strict().optional(),
+  }).strict(),
+  users: z.array(z.object({ name: z.string(), token: z.string().min(8), groups: z.array(z.string()).default([]) }).strict()).default([]),
+  images: z.array(z.object({ name: z.string(), sizeBytes: z.number().int().positive() }).strict()).default([]),
+  behaviours: z.array(Behaviour).default([]),
+  manifests: z.array(ManifestRef).default([]),
+  steps: z.array(Step).default([]),
+  expect: z.array(Expectation).default([]),
+  until: Duration.optional(),
+}).strict();
+
+export type ScenarioSpec = z.infer<typeof Scenario>;
+export type NodeSpecT = z.infer<typeof NodeSpec>;
+export type ExpectationT = z.infer<typeof Expectation>;
+export type BehaviourT = z.infer<typeof Behaviour>;

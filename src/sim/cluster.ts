@@ -1,0 +1,168 @@
+/**
+ * A whole cluster: the simulation runtime plus kube-scheduler, kube-controller-manager, and a
+ * kubelet and kube-proxy per node, started from plain options or a scenario. This is the library
+ * entry point: create, apply, delete, scale, run, read, and observe the trace.
+ */
+import type { AnyActorLogic } from 'xstate';
+import type { KObject, Pod } from '../api/objects.ts';
+import { apiVersionOf } from '../api/registry.ts';
+import { parseLabelSelector, matchesLabels } from '../api/selectors.ts';
+import type { ApiRequest, ApiResponse } from '../../machines/client/protocol.ts';
+import { schedulerMachine } from '../../machines/kube-scheduler/machine.ts';
+import { kubeProxyMachine } from '../../machines/kube-proxy/machine.ts';
+import { kubeletMachine } from '../../machines/kubelet/machine.ts';
+import { kubeControllerManagerMachine } from '../../machines/kube-controller-manager/machine.ts';
+import { Simulation, ADMIN_TOKEN, infoFor, type SimulationOptions } from './simulation.ts';
+
+export interface NodeOptions {
+  name: string;
+  role?: 'control-plane' | 'worker';
+  capacity?: Record<string, string | number>;
+  labels?: Record<string, string>;
+  taints?: Array<{ key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }>;
+  images?: string[];
+}
+
+export interface BehaviourRule {
+  pod?: string;
+  container?: string;
+  image?: string;
+  exitCode?: number;
+  exitAfterMs?: number;
+  readyAfterMs?: number;
+  logs?: string[];
+}
+
+export interface ClusterOptions extends SimulationOptions {
+  nodes: NodeOptions[];
+  images?: Array<{ name: string; sizeBytes: number }>;
+  behaviours?: BehaviourRule[];
+  /** Start kube-proxy on every node (default true). */
+  kubeProxy?: boolean;
+}
+
+/** The default cluster: one control-plane node tainted as kubeadm does, and three workers. */
+export function defaultNodes(): NodeOptions[] {
+  return [
+    { name: 'control-plane', role: 'control-plane', capacity: { cpu: '2', memory: '4Gi', pods: '110' } },
+    { name: 'worker-1', capacity: { cpu: '4', memory: '8Gi', pods: '110' } },
+    { name: 'worker-2', capacity: { cpu: '4', memory: '8Gi', pods: '110' } },
+    { name: 'worker-3', capacity: { cpu: '4', memory: '8Gi', pods: '110' } },
+  ];
+}
+
+/** kubeadm's control-plane label and NoSchedule taint. */
+export function nodeDefaults(n: NodeOptions): Required<Omit<NodeOptions, 'role'>> {
+  const cp = n.role === 'control-plane';
+  const labels = { ...(cp ? { 'node-role.kubernetes.io/control-plane': '' } : {}), ...(n.labels ?? {}) };
+  const taints = [...(cp ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' as const }] : []), ...(n.taints ?? [])];
+  return { name: n.name, capacity: n.capacity ?? { cpu: '4', memory: '8Gi', pods: '110' }, labels, taints, images: n.images ?? [] };
+}
+
+export class Cluster {
+  readonly sim: Simulation;
+  private logs = new Map<string, string[]>();
+
+  constructor(readonly options: ClusterOptions) {
+    this.sim = new Simulation(options);
+    this.sim.logProvider = (ns, pod, container, previous) => this.logs.get(`${ns}/${pod}/${container}${previous ? '/previous' : ''}`);
+    const sim = this.sim;
+    sim.authenticator.add({ token: 'kube-scheduler-token', username: 'system:kube-scheduler', groups: [] });
+    sim.authenticator.add({ token: 'kube-controller-manager-token', username: 'system:kube-controller-manager', groups: [] });
+    sim.authenticator.add({ token: 'kube-proxy-token', username: 'system:kube-proxy', groups: [] });
+    sim.addComponent('kube-controller-manager', kubeControllerManagerMachine as AnyActorLogic, {}, 'kube-controller-manager-token');
+    sim.addComponent('kube-scheduler', schedulerMachine as AnyActorLogic, {}, 'kube-scheduler-token');
+    for (const n of options.nodes) this.addNode(n);
+  }
+
+  /** Starts a kubelet (and kube-proxy) for a node; the kubelet registers the Node itself. */
+  addNode(n: NodeOptions): void {
+    const node = nodeDefaults(n);
+    const token = `kubelet-${node.name}-token`;
+    this.sim.authenticator.add({ token, username: `system:node:${node.name}`, groups: ['system:nodes'] });
+    this.sim.addComponent(`kubelet/${node.name}`, kubeletMachine as AnyActorLogic, {
+      node,
+      images: this.options.images ?? [],
+      behaviours: this.options.behaviours ?? [],
+      logSink: (ns: string, pod: string, container: string, line: string) => this.appendLog(`${ns}/${pod}/${container}`, line),
+    }, token);
+    if (this.options.kubeProxy !== false) this.sim.addComponent(`kube-proxy/${node.name}`, kubeProxyMachine as AnyActorLogic, { node: node.name }, 'kube-proxy-token');
+  }
+
+  /** Stops a node's kubelet and kube-proxy (the machine is gone; the Node object stays). */
+  stopNode(name: string): void {
+    this.sim.stopComponent(`kubelet/${name}`);
+    this.sim.stopComponent(`kube-proxy/${name}`);
+  }
+
+  private appendLog(key: string, line: string): void {
+    const l = this.logs.get(key) ?? [];
+    l.push(line);
+    this.logs.set(key, l);
+  }
+
+  /** Sends create-or-update requests for objects as the admin client (kubectl apply, roughly). */
+  apply(objs: KObject[], onResponse?: (obj: KObject, r: ApiResponse) => void): void {
+    for (const obj of objs) {
+      const info = infoFor(obj);
+      const ns = info.namespaced ? (obj.metadata.namespace ?? 'default') : undefined;
+      const base = { group: info.group, version: info.version, resource: info.resource, ...(ns ? { namespace: ns } : {}), token: ADMIN_TOKEN };
+      const existing = obj.metadata.name ? this.sim.api.read(info, ns, obj.metadata.name) : undefined;
+      const req: ApiRequest = existing
+        ? { ...base, verb: 'patch', patchType: 'merge', name: obj.metadata.name!, body: obj }
+        : { ...base, verb: 'create', body: obj };
+      this.sim.clientRequest(req, (r) => onResponse?.(obj, r));
+    }
+  }
+
+  /** Deletes an object (pods gracefully) as the admin client. */
+  delete(kind: string, namespace: string | undefined, name: string, gracePeriodSeconds?: number, apiVersion?: string, onResponse?: (r: ApiResponse) => void): void {
+    const info = infoFor({ apiVersion: apiVersion ?? guessApiVersion(kind), kind, metadata: {} });
+    this.sim.clientRequest({ verb: 'delete', group: info.group, version: info.version, resource: info.resource, ...(info.namespaced ? { namespace: namespace ?? 'default' } : {}), name, token: ADMIN_TOKEN, ...(gracePeriodSeconds !== undefined ? { query: { gracePeriodSeconds } } : {}) }, onResponse);
+  }
+
+  /** Scales a ReplicaSet or Deployment through its scale subresource. */
+  scale(kind: string, namespace: string, name: string, replicas: number, onResponse?: (r: ApiResponse) => void): void {
+    const info = infoFor({ apiVersion: guessApiVersion(kind), kind, metadata: {} });
+    this.sim.clientRequest({ verb: 'patch', patchType: 'merge', group: info.group, version: info.version, resource: info.resource, namespace, name, subresource: 'scale', token: ADMIN_TOKEN, body: { spec: { replicas } } }, onResponse);
+  }
+
+  /** The first object of a kind (by name) whose labels match the selector, if any. */
+  firstMatching(kind: string, namespace: string, selector: string): string | undefined {
+    const info = infoFor({ apiVersion: guessApiVersion(kind), kind, metadata: {} });
+    const sel = parseLabelSelector(selector);
+    if (!sel.ok) return undefined;
+    const objs = this.sim.list(info.resource, info.group, namespace).filter((o) => !o.metadata.deletionTimestamp && matchesLabels(sel.selector, o.metadata.labels ?? {}));
+    return objs[0]?.metadata.name;
+  }
+
+  pods(namespace?: string): Pod[] {
+    return this.sim.list('pods', '', namespace) as Pod[];
+  }
+
+  pod(namespace: string, name: string): Pod | undefined {
+    return this.sim.get('pods', namespace, name) as Pod | undefined;
+  }
+
+  /** Where a new connection to ip:port goes, according to a node's kube-proxy rules. */
+  route(node: string, ip: string, port: number, protocol = 'TCP'): { ip: string; port: number; pod?: string } | undefined {
+    const ref = this.sim.component(`kube-proxy/${node}`);
+    if (!ref) return undefined;
+    const rules = (ref.getSnapshot() as { context: { rules: Map<string, { backends: Array<{ ip: string; port: number; pod?: string }> }> } }).context.rules;
+    const rule = rules.get(`${ip}:${port}/${protocol}`);
+    if (!rule || rule.backends.length === 0) return undefined;
+    return rule.backends[this.sim.seeds.stream('kube-proxy:route').int(0, rule.backends.length - 1)];
+  }
+}
+
+const KIND_VERSIONS: Record<string, string> = {
+  ReplicaSet: 'apps/v1', Deployment: 'apps/v1', DaemonSet: 'apps/v1', Job: 'batch/v1', EndpointSlice: 'discovery.k8s.io/v1',
+  Lease: 'coordination.k8s.io/v1', Role: 'rbac.authorization.k8s.io/v1', ClusterRole: 'rbac.authorization.k8s.io/v1',
+  RoleBinding: 'rbac.authorization.k8s.io/v1', ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
+};
+
+export function guessApiVersion(kind: string): string {
+  return KIND_VERSIONS[kind] ?? 'v1';
+}
+
+export { apiVersionOf };
