@@ -1,0 +1,113 @@
+/**
+ * The shape every controller of kube-controller-manager shares, as one XState machine factory:
+ * informers feed a work queue; the worker takes one key at a time (`idle` -> `syncing` -> `idle`);
+ * a second region sleeps until the earliest delayed key is due (retries, expectation timeouts,
+ * minReadySeconds) and then releases it. The decisions live in each controller's logic module;
+ * the controller object owns its informers and queue and turns decisions into requests.
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import type { ApiEvent, ApiPort } from '../client/port.ts';
+import type { WorkQueue } from './queue.ts';
+
+/** What a controller supplies to the machine. */
+export interface Controller {
+  readonly queue: WorkQueue;
+  /** Starts the informers (list, then watch). */
+  start(): void;
+  /** True once every informer has listed. */
+  synced(): boolean;
+  /** Feeds an API event (informer list/watch traffic and responses to the controller's requests). */
+  handle(e: ApiEvent): void;
+  /** Reconciles one key. */
+  sync(key: string): void;
+}
+
+export interface ControllerContext<C extends Controller = Controller> {
+  port: ApiPort;
+  controller: C;
+  /** The virtual time the requeue timer was armed for. */
+  armedForMs: number | undefined;
+  syncs: number;
+}
+
+export interface ControllerInput {
+  port: ApiPort;
+}
+
+/** Sent to the parent (kube-controller-manager) once the informers have synced. */
+export interface ControllerRunning {
+  type: 'controller.running';
+  name: string;
+}
+
+/** Builds the machine of one controller; `name` is its machine id and what it reports as. */
+export function controllerMachine<C extends Controller>(name: string, create: (port: ApiPort) => C) {
+  return setup({
+    types: {
+      context: {} as ControllerContext<C>,
+      input: {} as ControllerInput,
+      events: {} as ApiEvent,
+    },
+    actions: {
+      start: ({ context }) => context.controller.start(),
+      handle: ({ context, event }) => context.controller.handle(event),
+      syncNext: assign(({ context }) => {
+        const key = context.controller.queue.pop();
+        if (key !== undefined) context.controller.sync(key);
+        return { syncs: context.syncs + 1 };
+      }),
+      arm: assign(({ context }) => ({ armedForMs: context.controller.queue.nextDueAt() })),
+      promoteDue: ({ context }) => context.controller.queue.promoteDue(context.port.now()),
+      // Standalone (in tests) a controller has no parent to tell.
+      announce: enqueueActions(({ self, enqueue }) => {
+        if (self._parent) enqueue.sendParent({ type: 'controller.running', name } satisfies ControllerRunning);
+      }),
+    },
+    guards: {
+      synced: ({ context }) => context.controller.synced(),
+      hasWork: ({ context }) => context.controller.queue.hasReady(),
+      hasDelayed: ({ context }) => context.controller.queue.hasDelayed(),
+      dueEarlier: ({ context }) => {
+        const next = context.controller.queue.nextDueAt();
+        return next !== undefined && context.armedForMs !== undefined && next < context.armedForMs;
+      },
+    },
+    delays: {
+      untilDue: ({ context }) => Math.max(0, (context.armedForMs ?? context.port.now()) - context.port.now()),
+    },
+  }).createMachine({
+    id: name,
+    context: ({ input }) => ({ port: input.port, controller: create(input.port), armedForMs: undefined, syncs: 0 }),
+    initial: 'starting',
+    entry: 'start',
+    on: { 'api.*': { actions: 'handle' } },
+    states: {
+      starting: { always: { guard: 'synced', target: 'running' } },
+      running: {
+        type: 'parallel',
+        entry: 'announce',
+        states: {
+          worker: {
+            initial: 'idle',
+            states: {
+              idle: { always: { guard: 'hasWork', target: 'syncing' } },
+              syncing: { entry: 'syncNext', always: { target: 'idle' } },
+            },
+          },
+          requeue: {
+            initial: 'quiet',
+            states: {
+              quiet: { always: { guard: 'hasDelayed', target: 'waiting' } },
+              // Re-armed when a key becomes due earlier than the timer that is running.
+              waiting: {
+                entry: 'arm',
+                always: { guard: 'dueEarlier', target: 'waiting', reenter: true },
+                after: { untilDue: { target: 'quiet', actions: 'promoteDue' } },
+              },
+            },
+          },
+        },
+      },
+    },
+  });
+}

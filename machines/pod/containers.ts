@@ -1,0 +1,164 @@
+/**
+ * One container as the pod worker tracks it: its API status plus what the kubelet knows beside
+ * it (is a start in flight, which attempt, its back-off entries). All functions are pure and
+ * return new records; the pod machine decides when to apply them.
+ */
+import type { Container, ContainerStateTerminated, ContainerStatus, PodSpec } from '../../src/api/objects.ts';
+import type { ContainerBehaviour } from '../kubelet/behaviour.ts';
+import { isSidecar } from './phase.ts';
+
+export type ContainerKind = 'init' | 'sidecar' | 'regular';
+
+/**
+ * notStarted: never asked for; starting: a start (pull, create, start) is in flight; running;
+ * exited: terminated and due a restart decision at the next sync; backOff: waiting out a
+ * CrashLoopBackOff or image pull back-off; stopping: SIGTERM sent; done: will not run again.
+ */
+export type RunState = 'notStarted' | 'starting' | 'running' | 'exited' | 'backOff' | 'stopping' | 'done';
+
+/** A client-go flowcontrol.Backoff entry: the current delay and when it was last bumped. */
+export interface BackOffEntry { durationMs: number; lastUpdateMs: number }
+
+export interface ContainerRecord {
+  name: string;
+  kind: ContainerKind;
+  image: string;
+  behaviour: ContainerBehaviour;
+  run: RunState;
+  /** Incremented on every start request; timers and replies carry it so stale ones are ignored. */
+  attempt: number;
+  status: ContainerStatus;
+  exitedAtMs?: number;
+  restartBackOff?: BackOffEntry;
+  pullBackOff?: BackOffEntry;
+}
+
+// pkg/kubelet/kubelet.go: containerBackOffPeriod, MaxContainerBackOff, imageBackOffPeriod, MaxImageBackOff.
+export const CONTAINER_BACKOFF_INITIAL_MS = 10_000;
+export const CONTAINER_BACKOFF_MAX_MS = 300_000;
+export const IMAGE_BACKOFF_INITIAL_MS = 10_000;
+export const IMAGE_BACKOFF_MAX_MS = 300_000;
+/** kuberuntime's minimumGracePeriodInSeconds: a container always gets this long after SIGTERM. */
+export const MIN_GRACE_PERIOD_SECONDS = 2;
+/** Generic PLEG relist period: how soon the kubelet notices an exit or acts on a failure. */
+export const RELIST_PERIOD_MS = 1000;
+/** Exit codes of a process killed by SIGTERM (128+15) and by SIGKILL (128+9). */
+export const EXIT_SIGTERM = 143;
+export const EXIT_SIGKILL = 137;
+
+/** flowcontrol hasExpired: an entry untouched for twice the maximum starts over. */
+export function backOffExpired(eventMs: number, lastUpdateMs: number, maxMs: number): boolean {
+  return eventMs - lastUpdateMs > 2 * maxMs;
+}
+
+/** flowcontrol Backoff.Next (without jitter): the initial delay, else double up to the cap. */
+export function backOffNext(entry: BackOffEntry | undefined, eventMs: number, nowMs: number, initialMs: number, maxMs: number): BackOffEntry {
+  if (!entry || backOffExpired(eventMs, entry.lastUpdateMs, maxMs)) return { durationMs: initialMs, lastUpdateMs: nowMs };
+  return { durationMs: Math.min(entry.durationMs * 2, maxMs), lastUpdateMs: nowMs };
+}
+
+/** flowcontrol Backoff.IsInBackOffSince: true while less than the delay has passed since eventMs. */
+export function inBackOffSince(entry: BackOffEntry | undefined, eventMs: number, nowMs: number, maxMs: number): boolean {
+  if (!entry || backOffExpired(eventMs, entry.lastUpdateMs, maxMs)) return false;
+  return nowMs - eventMs < entry.durationMs;
+}
+
+/** Go's time.Duration String for whole milliseconds: "812ms", "1.5s", "1m20s", "5m0s". */
+export function goDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms));
+  if (total === 0) return '0s';
+  if (total < 1000) return `${total}ms`;
+  const h = Math.floor(total / 3_600_000);
+  const m = Math.floor((total % 3_600_000) / 60_000);
+  const rest = total % 60_000;
+  const frac = rest % 1000;
+  const secs = `${Math.floor(rest / 1000)}${frac ? '.' + String(frac).padStart(3, '0').replace(/0+$/, '') : ''}`;
+  if (h > 0) return `${h}h${m}m${secs}s`;
+  if (m > 0) return `${m}m${secs}s`;
+  return `${secs}s`;
+}
+
+/** Whether the kubelet restarts a container that exited with `exitCode` (sidecars always restart). */
+export function restartsAfterExit(kind: ContainerKind, restartPolicy: PodSpec['restartPolicy'], exitCode: number): boolean {
+  const policy = restartPolicy ?? 'Always';
+  if (kind === 'sidecar') return true;
+  if (kind === 'init') return policy !== 'Never' && exitCode !== 0;
+  return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+}
+
+function newRecord(c: Container, kind: ContainerKind, waitingReason: string, behaviour: ContainerBehaviour): ContainerRecord {
+  return {
+    name: c.name, kind, image: c.image ?? '', behaviour, run: 'notStarted', attempt: 0,
+    status: { name: c.name, state: { waiting: { reason: waitingReason } }, lastState: {}, ready: false, started: false, restartCount: 0, image: c.image ?? '', imageID: '' },
+  };
+}
+
+/**
+ * The records of a freshly bound pod. Every container waits with ContainerCreating, or with
+ * PodInitializing when the pod has init containers (convertToAPIContainerStatuses' default).
+ */
+export function initialRecords(spec: PodSpec, behaviours: Readonly<Record<string, ContainerBehaviour>>): { init: ContainerRecord[]; containers: ContainerRecord[] } {
+  const inits = spec.initContainers ?? [];
+  const reason = inits.length > 0 ? 'PodInitializing' : 'ContainerCreating';
+  return {
+    init: inits.map((c) => newRecord(c, isSidecar(c) ? 'sidecar' : 'init', reason, behaviours[c.name] ?? {})),
+    containers: spec.containers.map((c) => newRecord(c, 'regular', reason, behaviours[c.name] ?? {})),
+  };
+}
+
+export function markStarting(r: ContainerRecord): ContainerRecord {
+  return { ...r, run: 'starting', attempt: r.attempt + 1 };
+}
+
+/** A previous run shows in the status: this start is a restart. */
+function hasRun(s: ContainerStatus): boolean {
+  return s.state.terminated !== undefined || s.lastState.terminated !== undefined;
+}
+
+export interface StartedFacts { at: string; containerID: string; image?: string; imageID?: string }
+
+/** The runtime started the container: Running, started; ready at once unless a delay or an init container. */
+export function markStarted(r: ContainerRecord, f: StartedFacts): ContainerRecord {
+  const prev = r.status;
+  const lastState = prev.state.terminated ? { terminated: prev.state.terminated } : prev.lastState;
+  const readyNow = r.kind !== 'init' && !(r.behaviour.readyAfterMs && r.behaviour.readyAfterMs > 0);
+  return {
+    ...r, run: 'running',
+    status: {
+      ...prev, state: { running: { startedAt: f.at } }, lastState, ready: readyNow, started: true,
+      restartCount: hasRun(prev) ? prev.restartCount + 1 : prev.restartCount,
+      image: f.image ?? prev.image, imageID: f.imageID ?? prev.imageID, containerID: f.containerID,
+    },
+  };
+}
+
+/** The process ended: Terminated with Completed or Error; a completed init container is ready. */
+export function markExited(r: ContainerRecord, exitCode: number, at: string, atMs: number, run: RunState): ContainerRecord {
+  const t: ContainerStateTerminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: at };
+  const startedAt = r.status.state.running?.startedAt;
+  if (startedAt) t.startedAt = startedAt;
+  return { ...r, run, exitedAtMs: atMs, status: { ...r.status, state: { terminated: t }, ready: r.kind === 'init' && exitCode === 0, started: false } };
+}
+
+export function markWaiting(r: ContainerRecord, reason: string, message: string | undefined, run: RunState): ContainerRecord {
+  const prev = r.status;
+  const lastState = prev.state.terminated ? { terminated: prev.state.terminated } : prev.lastState;
+  return { ...r, run, status: { ...prev, state: { waiting: message ? { reason, message } : { reason } }, lastState, ready: false, started: false } };
+}
+
+/** TerminatePod's rule for a container that never reached a terminated state. */
+export function markStatusUnknown(r: ContainerRecord): ContainerRecord {
+  if (r.status.state.terminated) return { ...r, run: 'done' };
+  const terminated: ContainerStateTerminated = { exitCode: EXIT_SIGKILL, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' };
+  return { ...r, run: 'done', status: { ...r.status, state: { terminated }, ready: false, started: false } };
+}
+
+/** Replaces the record named `name` in whichever list holds it. */
+export function replaceRecord<T extends { init: ContainerRecord[]; containers: ContainerRecord[] }>(ctx: T, name: string, f: (r: ContainerRecord) => ContainerRecord): { init: ContainerRecord[]; containers: ContainerRecord[] } {
+  const map = (list: ContainerRecord[]) => list.map((r) => (r.name === name ? f(r) : r));
+  return { init: map(ctx.init), containers: map(ctx.containers) };
+}
+
+export function findRecord(ctx: { init: ContainerRecord[]; containers: ContainerRecord[] }, name: string): ContainerRecord | undefined {
+  return ctx.init.find((r) => r.name === name) ?? ctx.containers.find((r) => r.name === name);
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm run bench`: how fast the simulation plays pod births at scale. Prints a table of nodes,
+ * pods, wall time, simulated time, pods/s to Running and peak RSS. Not a test: nothing asserts.
+ * Usage: npm run bench [-- --sizes 100x1000,1000x10000]
+ */
+import { Cluster } from '../sim/cluster.ts';
+import type { KObject } from '../api/objects.ts';
+
+function parseSizes(): Array<[number, number]> {
+  const i = process.argv.indexOf('--sizes');
+  const spec = i >= 0 ? process.argv[i + 1]! : '10x100,100x1000,1000x10000';
+  return spec.split(',').map((s) => s.split('x').map(Number) as [number, number]);
+}
+
+function run(nodes: number, pods: number) {
+  let peak = process.memoryUsage().rss;
+  const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
+  const t0 = performance.now();
+  const cluster = new Cluster({
+    seed: 1, record: false, traceMessages: false, kubeProxy: false,
+    nodes: Array.from({ length: nodes }, (_, i) => ({ name: `node-${i}`, capacity: { cpu: '32', memory: '128Gi', pods: '110' } })),
+  });
+  const objs: KObject[] = Array.from({ length: pods }, (_, i) => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${i}`, namespace: 'default' },
+    spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
+  }));
+  // Let the nodes register first, as a real cluster would be up before the workload.
+  cluster.sim.runFor(5_000);
+  const vStart = cluster.sim.now();
+  cluster.apply(objs);
+  let running = 0;
+  const ok = cluster.sim.runUntil(() => {
+    if (cluster.sim.clock.steps % 5000 === 0) {
+      sample();
+      running = cluster.pods('default').filter((p) => p.status?.phase === 'Running').length;
+    }
+    return running === pods;
+  }, 3_600_000);
+  running = cluster.pods('default').filter((p) => p.status?.phase === 'Running').length;
+  sample();
+  const wallMs = performance.now() - t0;
+  const simMs = cluster.sim.now() - vStart;
+  return { nodes, pods, running, ok, wallMs, simMs, podsPerSec: running / (wallMs / 1000), peakMb: peak / 2 ** 20, steps: cluster.sim.clock.steps };
+}
+
+const rows = parseSizes().map(([n, p]) => run(n, p));
+const header = ['nodes', 'pods', 'running', 'wall s', 'sim s', 'pods/s (wall)', 'queue steps', 'peak RSS MB'];
+const lines = rows.map((r) => [r.nodes, r.pods, r.running, (r.wallMs / 1000).toFixed(1), (r.simMs / 1000).toFixed(1), r.podsPerSec.toFixed(0), r.steps, r.peakMb.toFixed(0)].map(String));
+const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+const fmt = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
+console.log(fmt(header));
+console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+for (const l of lines) console.log(fmt(l));
