@@ -123,7 +123,12 @@ export class ReplicaSetController implements Controller {
   private nextBatch(key: string): void {
     const run = this.runs.get(key);
     if (!run) return;
-    const size = Math.min(run.batch === 0 ? 1 : 2 * run.batch, run.remaining);
+    const { namespace, name } = splitKey(key);
+    const current = this.replicaSets.get(namespace, name);
+    // A ReplicaSet deleted (or being deleted) mid-run gets no more pods.
+    const gone = !current || current.metadata.uid !== run.rs.metadata.uid || current.metadata.deletionTimestamp !== undefined;
+    if (gone) this.expectations.lowerCreations(key, run.remaining);
+    const size = gone ? 0 : Math.min(run.batch === 0 ? 1 : 2 * run.batch, run.remaining);
     if (size <= 0) {
       this.runs.delete(key);
       this.queue.add(key);

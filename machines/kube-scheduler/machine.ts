@@ -115,11 +115,11 @@ export const schedulerMachine = setup({
       }
       if (context.pods.owns(e)) for (const d of context.pods.handle(e, context.port)) onPodDelta(context, d);
       if (e.type === 'api.response' && e.tag.startsWith('bind:')) {
-        const key = e.tag.slice(5);
+        // The tag carries the node: the pod's watch event usually arrives before this response.
+        const [key, node] = e.tag.slice(5).split('|') as [string, string];
         const pod = context.pods.cache.get(key) as Pod | undefined;
         if (e.code === 201) {
-          const node = context.assumed.get(key);
-          if (pod && node) recordEvent(context.port, { component: SCHEDULER_NAME }, pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${node}`);
+          if (pod) recordEvent(context.port, { component: SCHEDULER_NAME }, pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${node}`);
         } else {
           // Binding failed: forget the assumption and retry after backoff (not unschedulable).
           context.assumed.delete(key);
@@ -150,7 +150,7 @@ export const schedulerMachine = setup({
         context.assumed.set(key, result.node);
         placePod(context, key, { ...pod, spec: { ...pod.spec, nodeName: result.node } }, result.node);
         port.request({ verb: 'create', group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'binding',
-          body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: result.node } } }, `bind:${key}`);
+          body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: result.node } } }, `bind:${key}|${result.node}`);
       } else {
         const backoff = context.queue.failed(key, port.now());
         port.note(`cannot schedule ${key}: ${result.message} (retry after ${backoff / 1000}s backoff and a cluster change)`);

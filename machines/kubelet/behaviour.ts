@@ -20,8 +20,11 @@ export interface ContainerBehaviour {
   ignoresSigterm?: boolean;
 }
 
-/** A scenario rule: the first rule whose every given field matches supplies the behaviour. */
-export interface BehaviourRule {
+/**
+ * A scenario rule: selectors plus the behaviour fields themselves (flat, as scenario files write
+ * them). The first rule whose every given selector matches supplies the behaviour.
+ */
+export interface BehaviourRule extends ContainerBehaviour {
   namespace?: string;
   /** A pod name, or a prefix ending in "*" (ReplicaSet pods have generated suffixes). */
   pod?: string;
@@ -29,7 +32,6 @@ export interface BehaviourRule {
   container?: string;
   /** An image repository ("busybox" matches busybox:1.36); tags are ignored. */
   image?: string;
-  behaviour: ContainerBehaviour;
 }
 
 export const BEHAVIOUR_ANNOTATION_PREFIX = 'kubelife.io/behaviour.';
@@ -83,7 +85,7 @@ export function behaviourFor(pod: Pod, container: Container, rules: readonly Beh
   const probe = container.readinessProbe;
   const base: ContainerBehaviour = { readyAfterMs: probe ? (probe.initialDelaySeconds ?? 0) * 1000 : 0 };
   const rule = rules.find((r) => ruleMatches(r, pod, container));
-  const merged: ContainerBehaviour = { ...base, ...sanitize(rule?.behaviour), ...fromAnnotation(pod, container) };
+  const merged: ContainerBehaviour = { ...base, ...sanitize(rule), ...fromAnnotation(pod, container) };
   if (merged.exitCode !== undefined && merged.exitAfterMs === undefined) merged.exitAfterMs = 0;
   return merged;
 }

@@ -32,8 +32,8 @@ export interface ImageInfo {
 export type PullResult = { ok: true; image: ImageInfo; durationMs: number } | { ok: false; durationMs: number; message: string };
 
 export interface RegistryOptions {
-  /** Extra images a scenario adds: reference (tag ignored) -> compressed size in bytes. */
-  images?: Record<string, number>;
+  /** Extra images a scenario adds, by reference (tag ignored), with their compressed size in bytes. */
+  images?: Record<string, number> | ReadonlyArray<{ name: string; sizeBytes: number }>;
   /** Download bandwidth; upstream clusters on a decent link see roughly 50 MiB/s. */
   bandwidthBytesPerSecond?: number;
   /** Fixed cost per pull (resolve, manifest, unpack start), also what a failed lookup takes. */
@@ -121,6 +121,22 @@ export function notFoundMessage(ref: ImageRef): string {
   return `rpc error: code = NotFound desc = failed to pull and unpack image "${n}": failed to resolve reference "${n}": ${n}: not found`;
 }
 
+/** Registry options accept a map or a list (scenario files list images). */
+export function imageList(images: RegistryOptions['images']): Array<{ name: string; sizeBytes: number }> {
+  if (!images) return [];
+  if (Array.isArray(images)) return [...(images as ReadonlyArray<{ name: string; sizeBytes: number }>)];
+  return Object.entries(images as Record<string, number>).map(([name, sizeBytes]) => ({ name, sizeBytes }));
+}
+
+/** An image's identity as containerd stores it, for any well-formed reference. */
+export function imageInfo(ref: ImageRef, sizeBytes: number): ImageInfo {
+  const digest = `sha256:${hex64(ref.digest ?? ref.normalized)}`;
+  return { repository: ref.repository, ref: ref.normalized, sizeBytes, digest, imageID: `${ref.repository}@${digest}` };
+}
+
+/** Size assumed for an image preloaded on a node that the registry does not know. */
+export const UNKNOWN_IMAGE_SIZE_BYTES = 10 * 1024 * 1024;
+
 export class ImageRegistry {
   private sizes = new Map<string, number>();
   readonly bandwidthBytesPerSecond: number;
@@ -128,10 +144,10 @@ export class ImageRegistry {
 
   constructor(options: RegistryOptions = {}) {
     for (const [repo, size] of Object.entries(DEFAULT_IMAGES)) this.sizes.set(repo, size);
-    for (const [ref, size] of Object.entries(options.images ?? {})) {
-      const parsed = parseImageRef(ref);
-      if (!parsed) throw new Error(`registry: invalid image reference ${JSON.stringify(ref)}`);
-      this.sizes.set(parsed.repository, size);
+    for (const { name, sizeBytes } of imageList(options.images)) {
+      const parsed = parseImageRef(name);
+      if (!parsed) throw new Error(`registry: invalid image reference ${JSON.stringify(name)}`);
+      this.sizes.set(parsed.repository, sizeBytes);
     }
     this.bandwidthBytesPerSecond = options.bandwidthBytesPerSecond ?? DEFAULT_BANDWIDTH_BYTES_PER_SECOND;
     this.pullOverheadMs = options.pullOverheadMs ?? DEFAULT_PULL_OVERHEAD_MS;
@@ -140,11 +156,8 @@ export class ImageRegistry {
   /** The image a reference names, or undefined when the registry does not have it. */
   lookup(ref: string): ImageInfo | undefined {
     const parsed = parseImageRef(ref);
-    if (!parsed) return undefined;
-    const sizeBytes = this.sizes.get(parsed.repository);
-    if (sizeBytes === undefined) return undefined;
-    const digest = `sha256:${hex64(parsed.digest ?? parsed.normalized)}`;
-    return { repository: parsed.repository, ref: parsed.normalized, sizeBytes, digest, imageID: `${parsed.repository}@${digest}` };
+    const sizeBytes = parsed && this.sizes.get(parsed.repository);
+    return parsed && sizeBytes !== undefined ? imageInfo(parsed, sizeBytes) : undefined;
   }
 
   /** Transfer time at the configured bandwidth plus the fixed overhead, in whole milliseconds. */

@@ -106,6 +106,7 @@ export function initialRecords(spec: PodSpec, behaviours: Readonly<Record<string
   };
 }
 
+/** A start was requested: the status is unchanged until the runtime answers. */
 export function markStarting(r: ContainerRecord): ContainerRecord {
   return { ...r, run: 'starting', attempt: r.attempt + 1 };
 }
@@ -140,6 +141,7 @@ export function markExited(r: ContainerRecord, exitCode: number, at: string, atM
   return { ...r, run, exitedAtMs: atMs, status: { ...r.status, state: { terminated: t }, ready: r.kind === 'init' && exitCode === 0, started: false } };
 }
 
+/** Waiting with a reason (ErrImagePull, CrashLoopBackOff...); a previous exit moves to lastState. */
 export function markWaiting(r: ContainerRecord, reason: string, message: string | undefined, run: RunState): ContainerRecord {
   const prev = r.status;
   const lastState = prev.state.terminated ? { terminated: prev.state.terminated } : prev.lastState;
@@ -159,6 +161,7 @@ export function replaceRecord<T extends { init: ContainerRecord[]; containers: C
   return { init: map(ctx.init), containers: map(ctx.containers) };
 }
 
+/** The record of a container or init container by name. */
 export function findRecord(ctx: { init: ContainerRecord[]; containers: ContainerRecord[] }, name: string): ContainerRecord | undefined {
   return ctx.init.find((r) => r.name === name) ?? ctx.containers.find((r) => r.name === name);
 }

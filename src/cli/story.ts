@@ -9,7 +9,7 @@ function secs(t: number): string {
 }
 
 function who(name: string): string {
-  return name.padEnd(24);
+  return name.padEnd(25) + ' ';
 }
 
 /** The story line for one trace event, or undefined when it is not part of the story. */
@@ -31,7 +31,8 @@ export function storyLine(e: TraceEvent): string | undefined {
       if (e.from === 'bootstrap') return undefined;
       const rv = e.rv ? ` rv=${e.rv}` : '';
       const why = e.reason ? ` ${e.reason}` : '';
-      return `${secs(e.t)}  ${who('kube-apiserver')}${e.verb.toUpperCase()} ${e.path} from ${e.from} -> ${e.code}${why}${rv}  [${e.stages.join(' > ')}]`;
+      const method = ({ create: 'POST', update: 'PUT', patch: 'PATCH', delete: 'DELETE', deletecollection: 'DELETE' } as Record<string, string>)[e.verb] ?? e.verb.toUpperCase();
+      return `${secs(e.t)}  ${who('kube-apiserver')}${method} ${e.path} from ${e.from} -> ${e.code}${why}${rv}  [${e.stages.join(' > ')}]`;
     }
     case 'write':
       if (e.key.startsWith('/registry/events/')) return undefined;

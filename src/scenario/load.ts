@@ -68,6 +68,7 @@ function checkManifest(v: unknown, file: string, line: number): KObject {
   // Validate as the API server would see it with defaults that matter for validation.
   const probe = JSON.parse(JSON.stringify(obj)) as KObject;
   probe.metadata.name ??= `${probe.metadata.generateName}xxxxx`;
+  if (resourceForKind(o.apiVersion, o.kind)!.namespaced) probe.metadata.namespace ??= 'default';
   const v2 = validateObject(probe);
   if (!v2.ok) {
     const c = v2.causes[0]!;

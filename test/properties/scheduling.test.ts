@@ -33,8 +33,8 @@ const podArb = fc.record({
   tolerate: fc.option(fc.constantFrom(...TAINT_KEYS), { nil: undefined }),
 });
 
-type NodeSpec = fc.RecordValue<typeof nodeArb>;
-type PodSpec = fc.RecordValue<typeof podArb>;
+type NodeSpec = typeof nodeArb extends fc.Arbitrary<infer T> ? T : never;
+type PodSpec = typeof podArb extends fc.Arbitrary<infer T> ? T : never;
 
 function buildPod(i: number, p: PodSpec): KObject {
   const requests: Record<string, string> = {};

@@ -1,0 +1,93 @@
+/**
+ * kube-controller-manager: one actor hosting the controllers as child actors, each registered as
+ * `kube-controller-manager/<name>`. They share its port (one identity, one connection to the API
+ * server, as upstream shares one client), so every API event it receives is forwarded to all of
+ * them and each takes what belongs to its own informers and requests. It is `starting` until
+ * every controller has synced its informers, then `running`.
+ */
+import { assign, enqueueActions, setup } from 'xstate';
+import type { ApiEvent, ApiPort } from '../client/port.ts';
+import type { ControllerRunning } from './controller.ts';
+import { deploymentControllerMachine } from './deployment.ts';
+import { endpointSliceControllerMachine } from './endpointslice.ts';
+import { garbageCollectorMachine } from './garbagecollector.ts';
+import { nodeIpamControllerMachine } from './nodeipam.ts';
+import { replicaSetControllerMachine } from './replicaset.ts';
+
+/** The controllers kubelife runs, by their --controllers names, in start order. */
+export const CONTROLLERS = {
+  replicaset: replicaSetControllerMachine,
+  deployment: deploymentControllerMachine,
+  endpointslice: endpointSliceControllerMachine,
+  nodeipam: nodeIpamControllerMachine,
+  'garbage-collector': garbageCollectorMachine,
+} as const;
+
+export type ControllerName = keyof typeof CONTROLLERS;
+
+function isControllerName(name: string): name is ControllerName {
+  return Object.prototype.hasOwnProperty.call(CONTROLLERS, name);
+}
+
+export const KUBE_CONTROLLER_MANAGER = 'kube-controller-manager';
+
+export interface KubeControllerManagerContext {
+  port: ApiPort;
+  controllers: ControllerName[];
+  /** Controllers whose informers have synced (by child actor id). */
+  running: string[];
+}
+
+export interface KubeControllerManagerInput {
+  port: ApiPort;
+  /** Which controllers to run; all of CONTROLLERS when omitted. */
+  controllers?: string[];
+}
+
+export const kubeControllerManagerMachine = setup({
+  types: {
+    context: {} as KubeControllerManagerContext,
+    input: {} as KubeControllerManagerInput,
+    events: {} as ApiEvent | ControllerRunning,
+  },
+  actors: CONTROLLERS,
+  actions: {
+    spawnControllers: enqueueActions(({ context, enqueue }) => {
+      for (const name of context.controllers) {
+        enqueue.spawnChild(name, { id: name, systemId: `${KUBE_CONTROLLER_MANAGER}/${name}`, input: { port: context.port } });
+      }
+    }),
+    forward: enqueueActions(({ context, event, enqueue }) => {
+      for (const name of context.controllers) enqueue.sendTo(name, event);
+    }),
+    markRunning: assign(({ context, event }) => {
+      const name = (event as ControllerRunning).name;
+      return context.running.includes(name) ? {} : { running: [...context.running, name] };
+    }),
+  },
+  guards: {
+    allRunning: ({ context }) => context.running.length === context.controllers.length,
+  },
+}).createMachine({
+  id: KUBE_CONTROLLER_MANAGER,
+  context: ({ input }) => {
+    const names = input.controllers ?? Object.keys(CONTROLLERS);
+    const controllers: ControllerName[] = [];
+    for (const c of names) {
+      if (!isControllerName(c)) throw new Error(`unknown controller "${c}" (known: ${Object.keys(CONTROLLERS).join(', ')})`);
+      if (controllers.includes(c)) throw new Error(`controller "${c}" is listed twice`);
+      controllers.push(c);
+    }
+    return { port: input.port, controllers, running: [] };
+  },
+  initial: 'starting',
+  entry: 'spawnControllers',
+  on: { 'api.*': { actions: 'forward' } },
+  states: {
+    starting: {
+      always: { guard: 'allRunning', target: 'running' },
+      on: { 'controller.running': { actions: 'markRunning' } },
+    },
+    running: {},
+  },
+});

@@ -1,0 +1,128 @@
+/**
+ * What a kubelet holds: its node, its informers, its image store and pull queue, its pod IP
+ * allocator, and one entry per pod bound to the node (the pod worker and the status manager's
+ * bookkeeping for it). The machine owns the XState side (children, timers) through KubeletEffects.
+ */
+import type { Container, Pod, PodCondition, PodPhase, PodStatus } from '../../src/api/objects.ts';
+import type { Informer } from '../client/informer.ts';
+import type { ApiPort } from '../client/port.ts';
+import { recordEvent } from '../client/events.ts';
+import type { PodMachineEvent, PodMachineInput } from '../pod/machine.ts';
+import type { BehaviourRule, ContainerBehaviour } from './behaviour.ts';
+import type { ImageStore, PullQueue } from './images.ts';
+import type { PodIpam } from './ipam.ts';
+import type { KubeletNodeConfig } from './node.ts';
+import type { ImageRegistry } from './registry.ts';
+
+/** Where container log lines go (the cluster keeps them for `kubectl logs`). */
+export type LogSink = (namespace: string, pod: string, container: string, line: string) => void;
+
+export interface NodeState {
+  uid?: string;
+  podCIDR?: string;
+  ipam?: PodIpam;
+  leaseCreated: boolean;
+  /** Pulled images not yet reported in node.status.images. */
+  imagesDirty: boolean;
+}
+
+/** One pod bound to this node, from the first time the kubelet sees it until it is deleted. */
+export interface PodEntry {
+  key: string;
+  uid: string;
+  workerId: string;
+  /** The newest copy of the API object (from the watch or a status write's response). */
+  pod: Pod;
+  behaviours: Record<string, ContainerBehaviour>;
+  /** The pod worker actor exists (it is reaped when it reaches a final state). */
+  alive: boolean;
+  admitted: boolean;
+  deletionRequested: boolean;
+  apiDeleted: boolean;
+  deleteSent: boolean;
+  // Status manager: the status wanted, the one last acknowledged, at most one write in flight.
+  wanted?: PodStatus;
+  wantedJson?: string;
+  sentJson?: string;
+  inFlightJson?: string;
+  conditions?: PodCondition[];
+  terminalPhase?: PodPhase;
+  // Volume manager: one round of configMap/secret reads per mount request.
+  mountRound: number;
+  mountPending: number;
+  mountFailures: string[];
+}
+
+export interface KubeletContext {
+  port: ApiPort;
+  config: KubeletNodeConfig;
+  registry: ImageRegistry;
+  images: ImageStore;
+  pulls: PullQueue;
+  behaviours: BehaviourRule[];
+  logSink: LogSink | undefined;
+  nodeInformer: Informer;
+  podInformer: Informer;
+  node: NodeState;
+  pods: Map<string, PodEntry>;
+}
+
+/** Events the kubelet schedules for itself. */
+export type KubeletInternalEvent =
+  | { type: 'node.registered' }
+  | { type: 'node.registrationFailed' }
+  | { type: 'image.pullCompleted'; jobId: number }
+  | { type: 'sandbox.created'; pod: string; uid: string; podIP: string };
+
+/** The XState effects kubelet logic may ask for; the machine implements them with enqueue. */
+export interface KubeletEffects {
+  spawnWorker(id: string, input: PodMachineInput): void;
+  sendWorker(id: string, event: PodMachineEvent): void;
+  stopWorker(id: string): void;
+  raise(event: KubeletInternalEvent, delayMs?: number, id?: string): void;
+}
+
+/** The pod worker's child id and systemId: "pod/<namespace>/<name>". */
+export const workerIdOf = (key: string) => `pod/${key}`;
+
+/** The bookkeeping for a pod seen for the first time; no worker yet. */
+export function newEntry(pod: Pod, behaviours: Record<string, ContainerBehaviour>): PodEntry {
+  const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
+  return {
+    key, uid: pod.metadata.uid ?? '', workerId: workerIdOf(key), pod, behaviours,
+    alive: false, admitted: false, deletionRequested: false, apiDeleted: false, deleteSent: false,
+    mountRound: 0, mountPending: 0, mountFailures: [],
+  };
+}
+
+/** Sends an event to a pod worker if it still exists (a reaped child cannot be addressed). */
+export function tellWorker(fx: KubeletEffects, entry: PodEntry, event: PodMachineEvent): void {
+  if (entry.alive) fx.sendWorker(entry.workerId, event);
+}
+
+/** An Event from the kubelet about a pod, optionally about one of its containers. */
+export function podEvent(ctx: KubeletContext, entry: PodEntry, type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void {
+  recordEvent(ctx.port, { component: 'kubelet', host: ctx.config.name }, entry.pod, type, reason, message, container ? fieldPathOf(entry.pod, container) : undefined);
+}
+
+/** An Event from the kubelet about its node (involvedObject uid is the node name, as upstream). */
+export function nodeEvent(ctx: KubeletContext, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  const ref = { apiVersion: 'v1', kind: 'Node', metadata: { name: ctx.config.name, uid: ctx.config.name } };
+  recordEvent(ctx.port, { component: 'kubelet', host: ctx.config.name }, ref, type, reason, message);
+}
+
+export function containerSpecOf(pod: Pod, name: string): Container | undefined {
+  return pod.spec.containers.find((c) => c.name === name) ?? pod.spec.initContainers?.find((c) => c.name === name);
+}
+
+/** "spec.containers{app}" or "spec.initContainers{setup}": the fieldPath container events carry. */
+export function fieldPathOf(pod: Pod, container: string): string {
+  return pod.spec.initContainers?.some((c) => c.name === container) ? `spec.initContainers{${container}}` : `spec.containers{${container}}`;
+}
+
+/** 64 hex digits from the kubelet's random stream (container and sandbox ids). */
+export function randomHex64(port: ApiPort): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) s += port.randomInt(0, 0xffff).toString(16).padStart(4, '0');
+  return s;
+}

@@ -1,0 +1,221 @@
+/**
+ * The kubelet of one node. It registers its Node, waits for node-ipam to give it a podCIDR, then
+ * posts Ready, renews its Lease every 10 s and runs the pods bound to it: each gets a pod worker,
+ * a pod machine child (systemId `pod/<namespace>/<name>`) whose requests the kubelet serves and
+ * whose snapshots its status manager writes to pods/<name>/status.
+ */
+import { enqueueActions, setup } from 'xstate';
+import type { PodStatus } from '../../src/api/objects.ts';
+import { timestamp } from '../../src/sim/clock.ts';
+import { Informer } from '../client/informer.ts';
+import type { ApiEvent, ApiPort } from '../client/port.ts';
+import { podMachine, type PodMachineEvent, type PodMachineInput, type PodSnapshotLike, type WorkerRequest } from '../pod/machine.ts';
+import type { BehaviourRule } from './behaviour.ts';
+import {
+  nodeEvent, workerIdOf, type KubeletContext, type KubeletEffects, type KubeletInternalEvent, type LogSink,
+} from './context.ts';
+import { ImageStore, PullQueue } from './images.ts';
+import { PodIpam } from './ipam.ts';
+import { allocatableOf, capacityOf, leaseObject, NODE_LEASE_NAMESPACE, NODE_LEASE_RENEW_INTERVAL_MS, nodeConditions, nodeObject, type KubeletNodeConfig } from './node.ts';
+import { onMountResponse, onPodDelta, onPullCompleted, onSandboxCreated, onWorkerEnded, onWorkerRequest } from './pods.ts';
+import { ImageRegistry, imageList, type RegistryOptions } from './registry.ts';
+import { onStatusResponse, onWorkerSnapshot, resyncStatuses, setStatus } from './status-manager.ts';
+
+export interface KubeletInput {
+  port: ApiPort;
+  node: KubeletNodeConfig;
+  registry?: RegistryOptions;
+  /** Scenario images, added to the registry (same as registry.images). */
+  images?: ReadonlyArray<{ name: string; sizeBytes: number }>;
+  behaviours?: BehaviourRule[];
+  logSink?: LogSink;
+}
+
+type WorkerSnapshotEvent = { type: `xstate.snapshot.${string}`; snapshot: PodSnapshotLike };
+type WorkerDoneEvent = { type: `xstate.done.actor.${string}`; output: PodStatus; actorId: string };
+export type KubeletEvent = ApiEvent | WorkerRequest | KubeletInternalEvent | WorkerSnapshotEvent | WorkerDoneEvent;
+
+/** Node registration retries every 7 s (upstream backs off from 100 ms up to 7 s). */
+export const REGISTRATION_RETRY_MS = 7000;
+
+const NODES = { group: '', version: 'v1', resource: 'nodes' } as const;
+const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: NODE_LEASE_NAMESPACE } as const;
+
+interface Enqueue {
+  spawnChild(src: 'podWorker', o: { id: string; systemId: string; input: PodMachineInput; syncSnapshot: boolean }): void;
+  sendTo(to: string, e: PodMachineEvent): void;
+  stopChild(id: string): void;
+  raise(e: KubeletInternalEvent, o?: { delay: number; id: string }): void;
+}
+
+function effects(enqueue: Enqueue): KubeletEffects {
+  return {
+    spawnWorker: (id, input) => enqueue.spawnChild('podWorker', { id, systemId: id, input, syncSnapshot: true }),
+    sendWorker: (id, event) => enqueue.sendTo(id, event),
+    stopWorker: (id) => enqueue.stopChild(id),
+    raise: (event, delayMs, id) => (delayMs === undefined || id === undefined ? enqueue.raise(event) : enqueue.raise(event, { delay: delayMs, id })),
+  };
+}
+
+/** Answers to the kubelet's own requests, by tag. */
+function onResponse(ctx: KubeletContext, fx: KubeletEffects, e: Extract<ApiEvent, { type: 'api.response' }>): void {
+  const body = e.body as { metadata?: { uid?: string } } | undefined;
+  if (e.tag === 'node:register' || e.tag === 'node:reconcile') {
+    if (e.code === 201 || e.code === 200) {
+      ctx.node.uid = body?.metadata?.uid;
+      fx.raise({ type: 'node.registered' });
+    } else if (e.code === 409 && e.tag === 'node:register') {
+      // Registered before (a kubelet restart): make sure the labels are ours, then carry on.
+      ctx.port.request({ ...NODES, verb: 'patch', patchType: 'merge', name: ctx.config.name, body: { metadata: { labels: nodeObject(ctx.config, [], 0).metadata.labels } } }, 'node:reconcile');
+    } else fx.raise({ type: 'node.registrationFailed' });
+  } else if (e.tag === 'lease:create') {
+    ctx.node.leaseCreated = e.code === 201 || e.code === 409;
+  } else if (e.tag === 'lease:update') {
+    if (e.code === 404) ctx.node.leaseCreated = false;
+  } else if (e.tag.startsWith('status:')) {
+    const entry = ctx.pods.get(e.tag.slice('status:'.length));
+    if (entry) onStatusResponse(ctx, entry, e.code, e.body);
+  } else if (e.tag.startsWith('mount:')) {
+    onMountResponse(ctx, fx, e.tag, e.code);
+  }
+}
+
+function onApi(ctx: KubeletContext, fx: KubeletEffects, e: ApiEvent): void {
+  if (ctx.nodeInformer.owns(e)) {
+    for (const d of ctx.nodeInformer.handle(e, ctx.port)) {
+      const cidr = (d.object as { spec?: { podCIDR?: string } }).spec?.podCIDR;
+      if (d.type !== 'DELETED' && cidr && !ctx.node.podCIDR) ctx.node.podCIDR = cidr;
+    }
+  } else if (ctx.podInformer.owns(e)) {
+    for (const d of ctx.podInformer.handle(e, ctx.port)) onPodDelta(ctx, fx, d);
+  } else if (e.type === 'api.response') onResponse(ctx, fx, e);
+}
+
+/** Node status as the kubelet posts it: capacity, conditions, addresses, images. */
+function postNodeStatus(ctx: KubeletContext, ready: boolean): void {
+  const now = timestamp(ctx.port.now());
+  const full = nodeObject(ctx.config, ctx.images.nodeImages(), ctx.port.now()).status!;
+  ctx.port.request({ ...NODES, verb: 'patch', patchType: 'merge', name: ctx.config.name, subresource: 'status', body: { status: { ...full, conditions: nodeConditions(ready, now, now) } } }, 'node:status');
+}
+
+function renewLease(ctx: KubeletContext): void {
+  const lease = leaseObject(ctx.config.name, ctx.node.uid, ctx.port.now());
+  if (ctx.node.leaseCreated) ctx.port.request({ ...LEASES, verb: 'update', name: ctx.config.name, body: lease }, 'lease:update');
+  else ctx.port.request({ ...LEASES, verb: 'create', body: lease }, 'lease:create');
+}
+
+export const kubeletMachine = setup({
+  types: {
+    context: {} as KubeletContext,
+    input: {} as KubeletInput,
+    events: {} as KubeletEvent,
+  },
+  actors: { podWorker: podMachine },
+  actions: {
+    announceStart: ({ context }) => nodeEvent(context, 'Normal', 'Starting', 'Starting kubelet.'),
+    register: ({ context }) => {
+      context.port.request({ ...NODES, verb: 'create', body: nodeObject(context.config, context.images.nodeImages(), context.port.now()) }, 'node:register');
+    },
+    announceRegistered: ({ context }) => {
+      const name = context.config.name;
+      for (const c of ['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID']) nodeEvent(context, 'Normal', c, `Node ${name} status is now: ${c}`);
+      nodeEvent(context, 'Normal', 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods');
+    },
+    watchNode: ({ context }) => context.nodeInformer.start(context.port),
+    becomeReady: ({ context }) => {
+      context.node.ipam = new PodIpam(context.node.podCIDR!);
+      context.port.note(`podCIDR ${context.node.podCIDR}: pod IPs from ${context.node.ipam.rangeText()}`);
+      postNodeStatus(context, true);
+      nodeEvent(context, 'Normal', 'NodeReady', `Node ${context.config.name} status is now: NodeReady`);
+      context.podInformer.start(context.port);
+    },
+    heartbeat: ({ context }) => {
+      renewLease(context);
+      if (context.node.imagesDirty) {
+        context.node.imagesDirty = false;
+        context.port.request({ ...NODES, verb: 'patch', patchType: 'merge', name: context.config.name, subresource: 'status', body: { status: { images: context.images.nodeImages() } } }, 'node:images');
+      }
+      resyncStatuses(context);
+    },
+    onApi: enqueueActions(({ context, event, enqueue }) => onApi(context, effects(enqueue), event as ApiEvent)),
+    onWorkerRequest: enqueueActions(({ context, event, enqueue }) => onWorkerRequest(context, effects(enqueue), event as WorkerRequest)),
+    onWorkerSnapshot: ({ context, event }) => {
+      const e = event as WorkerSnapshotEvent;
+      const entry = context.pods.get(e.type.slice('xstate.snapshot.pod/'.length));
+      if (entry?.alive) onWorkerSnapshot(context, entry, e.snapshot);
+    },
+    // A finished worker's output is its final status; the child is reaped so it does not linger.
+    onWorkerDone: enqueueActions(({ context, event, enqueue }) => {
+      const e = event as WorkerDoneEvent;
+      const entry = [...context.pods.values()].find((x) => x.workerId === e.actorId && x.alive);
+      if (!entry) return enqueue.stopChild(e.actorId);
+      setStatus(context, entry, e.output);
+      onWorkerEnded(context, effects(enqueue), entry);
+    }),
+    onPullCompleted: enqueueActions(({ context, event, enqueue }) => onPullCompleted(context, effects(enqueue), (event as Extract<KubeletInternalEvent, { type: 'image.pullCompleted' }>).jobId)),
+    onSandboxCreated: enqueueActions(({ context, event, enqueue }) => onSandboxCreated(context, effects(enqueue), event as Extract<KubeletInternalEvent, { type: 'sandbox.created' }>)),
+  },
+  guards: {
+    hasPodCIDR: ({ context }) => context.node.podCIDR !== undefined,
+  },
+  delays: {
+    registrationRetry: REGISTRATION_RETRY_MS,
+    leaseRenewInterval: NODE_LEASE_RENEW_INTERVAL_MS,
+  },
+}).createMachine({
+  id: 'kubelet',
+  context: ({ input }) => {
+    const registry = new ImageRegistry({ ...(input.registry ?? {}), images: [...imageList(input.registry?.images), ...(input.images ?? [])] });
+    const name = input.node.name;
+    return {
+      port: input.port,
+      config: input.node,
+      registry,
+      images: new ImageStore(registry, input.node.images ?? []),
+      pulls: new PullQueue(),
+      behaviours: input.behaviours ?? [],
+      logSink: input.logSink,
+      nodeInformer: new Informer(`node:${name}`, { ...NODES, query: { fieldSelector: `metadata.name=${name}` } }),
+      podInformer: new Informer(`pods:${name}`, { group: '', version: 'v1', resource: 'pods', query: { fieldSelector: `spec.nodeName=${name}` } }),
+      node: { leaseCreated: false, imagesDirty: false },
+      pods: new Map(),
+    };
+  },
+  entry: 'announceStart',
+  on: {
+    'api.*': { actions: 'onApi' },
+    'worker.*': { actions: 'onWorkerRequest' },
+    'xstate.snapshot.*': { actions: 'onWorkerSnapshot' },
+    'xstate.done.actor.*': { actions: 'onWorkerDone' },
+    'image.pullCompleted': { actions: 'onPullCompleted' },
+    'sandbox.created': { actions: 'onSandboxCreated' },
+  },
+  initial: 'registering',
+  states: {
+    registering: {
+      initial: 'posting',
+      states: {
+        posting: {
+          entry: 'register',
+          on: { 'node.registered': '#kubelet.waitingForPodCIDR', 'node.registrationFailed': 'backingOff' },
+        },
+        backingOff: { after: { registrationRetry: 'posting' } },
+      },
+    },
+    // node-ipam in kube-controller-manager assigns spec.podCIDR; until then the CNI has no range.
+    waitingForPodCIDR: {
+      entry: ['announceRegistered', 'watchNode'],
+      always: { guard: 'hasPodCIDR', target: 'ready' },
+    },
+    ready: {
+      entry: 'becomeReady',
+      initial: 'heartbeat',
+      states: {
+        // Lease renewal, node image updates and the status manager's resync share the 10 s tick.
+        heartbeat: { entry: 'heartbeat', after: { leaseRenewInterval: { target: 'heartbeat', reenter: true } } },
+      },
+    },
+  },
+});
+
+export { capacityOf, allocatableOf, workerIdOf };

@@ -1,0 +1,235 @@
+/**
+ * The kubelet's pod side: admitting pods bound to the node and giving each a pod worker (a pod
+ * machine child), then serving what the workers ask for — volumes (configMaps and secrets read
+ * through the API), the sandbox and its IP, image pulls (per imagePullPolicy, one at a time),
+ * container starts and stops — with the Events upstream records along the way.
+ */
+import type { Node, Pod } from '../../src/api/objects.ts';
+import { objectKey, type Delta } from '../client/informer.ts';
+import { goDuration } from '../pod/containers.ts';
+import type { WorkerRequest } from '../pod/machine.ts';
+import { admitPod, REJECTED_PREFIX } from './admission.ts';
+import { behaviourFor } from './behaviour.ts';
+import {
+  containerSpecOf, newEntry, podEvent, randomHex64, tellWorker, type KubeletContext, type KubeletEffects, type KubeletInternalEvent, type PodEntry,
+} from './context.ts';
+import type { PullJob } from './images.ts';
+import { allocatableOf, capacityOf, internalIPOf } from './node.ts';
+import { defaultPullPolicy, parseImageRef, type ImageInfo } from './registry.ts';
+import { maybeDelete } from './status-manager.ts';
+
+/** How long containerd takes to run the pause container and CNI ADD (RunPodSandbox). */
+export const SANDBOX_CREATE_MS = 500;
+
+const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+
+function admittedPods(ctx: KubeletContext): Pod[] {
+  // Terminating pods still hold their resources until their containers have stopped.
+  return [...ctx.pods.values()].filter((e) => e.alive && e.admitted).map((e) => e.pod);
+}
+
+function selfNode(ctx: KubeletContext): Node {
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: ctx.config.name }, spec: {}, status: { capacity: capacityOf(ctx.config), allocatable: allocatableOf(ctx.config) } };
+}
+
+/** A pod the kubelet sees for the first time: admit it and start its worker, or note it finished. */
+function startPod(ctx: KubeletContext, fx: KubeletEffects, pod: Pod): void {
+  const behaviours = Object.fromEntries([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => [c.name, behaviourFor(pod, c, ctx.behaviours)]));
+  const entry = newEntry(pod, behaviours);
+  ctx.pods.set(entry.key, entry);
+  if (isTerminal(pod) || pod.metadata.deletionTimestamp) {
+    // Nothing runs here: a finished pod only waits to be deleted; a deleted one can go at once.
+    entry.deletionRequested = pod.metadata.deletionTimestamp !== undefined;
+    maybeDelete(ctx, entry);
+    return;
+  }
+  const admission = admitPod(selfNode(ctx), admittedPods(ctx), pod);
+  entry.alive = true;
+  entry.admitted = admission.admit;
+  fx.spawnWorker(entry.workerId, { pod, behaviours, now: () => ctx.port.now(), notifyParent: true });
+  fx.sendWorker(entry.workerId, { type: 'pod.bound', nodeName: ctx.config.name, hostIP: internalIPOf(ctx.config) });
+  if (admission.admit) {
+    fx.sendWorker(entry.workerId, { type: 'pod.admitted' });
+  } else {
+    podEvent(ctx, entry, 'Warning', admission.reason, admission.message);
+    fx.sendWorker(entry.workerId, { type: 'pod.rejected', reason: admission.reason, message: REJECTED_PREFIX + admission.message });
+  }
+}
+
+/** A change to a pod bound to this node, from the pod informer. */
+export function onPodDelta(ctx: KubeletContext, fx: KubeletEffects, d: Delta): void {
+  const pod = d.object as Pod;
+  const key = objectKey(pod);
+  let entry = ctx.pods.get(key);
+  if (entry && entry.uid !== pod.metadata.uid) {
+    // A new pod reusing a name waits until the old one's worker is gone (see onWorkerDone).
+    if (entry.alive) return;
+    ctx.pods.delete(key);
+    entry = undefined;
+  }
+  if (d.type === 'DELETED') {
+    if (!entry) return;
+    entry.apiDeleted = true;
+    if (!entry.alive) ctx.pods.delete(key);
+    else if (!entry.deletionRequested) {
+      // Force deletion: the object is gone, the containers still get stopped.
+      entry.deletionRequested = true;
+      tellWorker(fx, entry, { type: 'pod.deletionRequested', gracePeriodSeconds: 0 });
+    }
+    return;
+  }
+  if (!entry) return startPod(ctx, fx, pod);
+  entry.pod = pod;
+  if (pod.metadata.deletionTimestamp && !entry.deletionRequested) {
+    entry.deletionRequested = true;
+    tellWorker(fx, entry, { type: 'pod.deletionRequested', gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30 });
+  }
+  maybeDelete(ctx, entry);
+}
+
+/** A pod worker reached its final state: free its IP; a pod waiting on the name may start. */
+export function onWorkerEnded(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry): void {
+  entry.alive = false;
+  fx.stopWorker(entry.workerId);
+  ctx.node.ipam?.release(`${entry.key}/${entry.uid}`);
+  maybeDelete(ctx, entry);
+  if (entry.apiDeleted) ctx.pods.delete(entry.key);
+  const [ns, name] = entry.key.split('/');
+  const current = ctx.podInformer.get(ns, name!) as Pod | undefined;
+  if (current && current.metadata.uid !== entry.uid) onPodDelta(ctx, fx, { type: 'ADDED', object: current });
+}
+
+/** Serves a pod worker's request. */
+export function onWorkerRequest(ctx: KubeletContext, fx: KubeletEffects, req: WorkerRequest): void {
+  const entry = ctx.pods.get(req.pod);
+  if (!entry || entry.uid !== req.uid || !entry.alive) return;
+  switch (req.type) {
+    case 'worker.mountVolumes': return mountVolumes(ctx, fx, entry);
+    case 'worker.createSandbox': return createSandbox(ctx, fx, entry);
+    case 'worker.startContainer': return startContainer(ctx, fx, entry, req.container, req.attempt);
+    case 'worker.killContainer': return podEvent(ctx, entry, 'Normal', 'Killing', `Stopping container ${req.container}`, req.container);
+    case 'worker.backOff':
+      if (req.reason === 'CrashLoopBackOff') {
+        const { name, namespace } = entry.pod.metadata;
+        return podEvent(ctx, entry, 'Warning', 'BackOff', `Back-off restarting failed container ${req.container} in pod ${name}_${namespace}(${entry.uid})`, req.container);
+      }
+      podEvent(ctx, entry, 'Normal', 'BackOff', req.message, req.container);
+      return podEvent(ctx, entry, 'Warning', 'Failed', 'Error: ImagePullBackOff', req.container);
+  }
+}
+
+/** Reads every configMap and secret the pod mounts; emptyDir and the rest need nothing. */
+function mountVolumes(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry): void {
+  entry.mountRound++;
+  entry.mountFailures = [];
+  const needed = (entry.pod.spec.volumes ?? []).filter((v) => v.configMap || v.secret);
+  entry.mountPending = needed.length;
+  if (needed.length === 0) return tellWorker(fx, entry, { type: 'pod.volumesMounted' });
+  for (const v of needed) {
+    const resource = v.configMap ? 'configmaps' : 'secrets';
+    const name = v.configMap ? v.configMap.name : v.secret!.secretName;
+    ctx.port.request({ verb: 'get', group: '', version: 'v1', resource, namespace: entry.pod.metadata.namespace ?? 'default', name }, `mount:${entry.key}:${entry.mountRound}:${v.name}`);
+  }
+}
+
+/** One configMap/secret read answered ("mount:<ns>/<name>:<round>:<volume>"). */
+export function onMountResponse(ctx: KubeletContext, fx: KubeletEffects, tag: string, code: number): void {
+  const rest = tag.slice('mount:'.length);
+  const volume = rest.slice(rest.lastIndexOf(':') + 1);
+  const head = rest.slice(0, rest.lastIndexOf(':'));
+  const round = Number(head.slice(head.lastIndexOf(':') + 1));
+  const entry = ctx.pods.get(head.slice(0, head.lastIndexOf(':')));
+  if (!entry || !entry.alive || round !== entry.mountRound) return;
+  const v = entry.pod.spec.volumes?.find((x) => x.name === volume);
+  if (!v) return;
+  entry.mountPending--;
+  const optional = v.configMap ? v.configMap.optional : v.secret?.optional;
+  if (code !== 200 && !optional) {
+    const what = v.configMap ? `configmap "${v.configMap.name}"` : `secret "${v.secret!.secretName}"`;
+    entry.mountFailures.push(`MountVolume.SetUp failed for volume "${volume}" : ${what} ${code === 404 ? 'not found' : `could not be read (${code})`}`);
+  }
+  if (entry.mountPending > 0) return;
+  for (const m of entry.mountFailures) podEvent(ctx, entry, 'Warning', 'FailedMount', m);
+  if (entry.mountFailures.length > 0) tellWorker(fx, entry, { type: 'pod.volumeMountFailed', message: entry.mountFailures[0]! });
+  else tellWorker(fx, entry, { type: 'pod.volumesMounted' });
+}
+
+/** RunPodSandbox: the pause container and CNI ADD, which hands out the pod IP. */
+function createSandbox(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry): void {
+  const ip = entry.pod.spec['hostNetwork'] === true ? internalIPOf(ctx.config) : ctx.node.ipam?.allocate(`${entry.key}/${entry.uid}`);
+  if (!ip) {
+    const range = ctx.node.ipam ? `no IP addresses available in range set: ${ctx.node.ipam.rangeText()}` : 'no podCIDR';
+    const message = `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${randomHex64(ctx.port)}": plugin type="bridge" failed (add): failed to allocate for range 0: ${range}`;
+    podEvent(ctx, entry, 'Warning', 'FailedCreatePodSandBox', message);
+    return tellWorker(fx, entry, { type: 'pod.sandboxFailed', message });
+  }
+  fx.raise({ type: 'sandbox.created', pod: entry.key, uid: entry.uid, podIP: ip }, SANDBOX_CREATE_MS, `sandbox:${entry.key}:${entry.uid}`);
+}
+
+/** The sandbox is up: the worker learns its pod IP. */
+export function onSandboxCreated(ctx: KubeletContext, fx: KubeletEffects, e: Extract<KubeletInternalEvent, { type: 'sandbox.created' }>): void {
+  const entry = ctx.pods.get(e.pod);
+  if (entry && entry.uid === e.uid) tellWorker(fx, entry, { type: 'pod.sandboxReady', podIP: e.podIP });
+}
+
+/** startContainer's first step, EnsureImageExists: use the node's copy or pull, per imagePullPolicy. */
+function startContainer(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, container: string, attempt: number): void {
+  const spec = containerSpecOf(entry.pod, container);
+  if (!spec) return;
+  const image = spec.image ?? '';
+  // The image manager's event, then kuberuntime's "Error: <reason>", as upstream records both.
+  const fail = (reason: string, message: string, eventReason = reason) => {
+    podEvent(ctx, entry, 'Warning', eventReason, message, container);
+    podEvent(ctx, entry, 'Warning', 'Failed', `Error: ${reason}`, container);
+    tellWorker(fx, entry, { type: 'container.pullFailed', container, attempt, reason, message });
+  };
+  if (!parseImageRef(image)) return fail('InvalidImageName', `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format`, 'InspectFailed');
+  const policy = spec.imagePullPolicy ?? defaultPullPolicy(image);
+  const present = ctx.images.get(image);
+  if (present && policy !== 'Always') {
+    podEvent(ctx, entry, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, container);
+    return runContainer(ctx, fx, entry, container, attempt, present);
+  }
+  if (policy === 'Never') return fail('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
+  podEvent(ctx, entry, 'Normal', 'Pulling', `Pulling image "${image}"`, container);
+  const { job, startsNow } = ctx.pulls.enqueue({ pod: entry.key, uid: entry.uid, container, attempt, image, enqueuedAtMs: ctx.port.now() });
+  if (startsNow) beginPull(ctx, fx, job);
+}
+
+function beginPull(ctx: KubeletContext, fx: KubeletEffects, job: PullJob): void {
+  job.startedAtMs = ctx.port.now();
+  // Layers already on the node (another pod pulled the same image meanwhile) cost only the overhead.
+  job.durationMs = ctx.images.has(job.image) ? ctx.registry.pullOverheadMs : ctx.registry.pull(job.image).durationMs;
+  fx.raise({ type: 'image.pullCompleted', jobId: job.id }, job.durationMs, `pull:${job.id}`);
+}
+
+/** The active pull finished: store the image and start the container, or report the failure. */
+export function onPullCompleted(ctx: KubeletContext, fx: KubeletEffects, jobId: number): void {
+  const { done, next } = ctx.pulls.finish(jobId);
+  if (next) beginPull(ctx, fx, next);
+  if (!done) return;
+  const result = ctx.registry.pull(done.image);
+  if (result.ok && !ctx.images.has(done.image)) {
+    ctx.images.add(result.image);
+    ctx.node.imagesDirty = true;
+  }
+  const entry = ctx.pods.get(done.pod);
+  if (!entry || entry.uid !== done.uid || !entry.alive || entry.deletionRequested) return;
+  if (!result.ok) {
+    podEvent(ctx, entry, 'Warning', 'Failed', `Failed to pull image "${done.image}": ${result.message}`, done.container);
+    podEvent(ctx, entry, 'Warning', 'Failed', 'Error: ErrImagePull', done.container);
+    return tellWorker(fx, entry, { type: 'container.pullFailed', container: done.container, attempt: done.attempt, reason: 'ErrImagePull', message: result.message });
+  }
+  const total = ctx.port.now() - done.enqueuedAtMs;
+  podEvent(ctx, entry, 'Normal', 'Pulled', `Successfully pulled image "${done.image}" in ${goDuration(done.durationMs ?? total)} (${goDuration(total)} including waiting). Image size: ${result.image.sizeBytes} bytes.`, done.container);
+  runContainer(ctx, fx, entry, done.container, done.attempt, result.image);
+}
+
+/** CreateContainer and StartContainer; the process's behaviour (logs now, exit later) begins. */
+function runContainer(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, container: string, attempt: number, image: ImageInfo): void {
+  podEvent(ctx, entry, 'Normal', 'Created', `Created container: ${container}`, container);
+  podEvent(ctx, entry, 'Normal', 'Started', `Started container ${container}`, container);
+  const { name, namespace } = entry.pod.metadata;
+  for (const line of entry.behaviours[container]?.logs ?? []) ctx.logSink?.(namespace ?? 'default', name ?? '', container, line);
+  tellWorker(fx, entry, { type: 'container.started', container, attempt, containerID: `containerd://${randomHex64(ctx.port)}`, image: image.ref, imageID: image.imageID });
+}

@@ -1,0 +1,182 @@
+/**
+ * The pod machine's decisions, as pure steps over its context: each step reads the context and an
+ * event and returns the new context plus what must happen next (requests to the kubelet, timers
+ * on the actor's clock). The machine only applies them, so every rule here is testable alone.
+ */
+import type { PodPhase } from '../../src/api/objects.ts';
+import { timestamp } from '../../src/sim/clock.ts';
+import {
+  backOffNext, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, EXIT_SIGKILL, EXIT_SIGTERM, findRecord, goDuration,
+  IMAGE_BACKOFF_INITIAL_MS, IMAGE_BACKOFF_MAX_MS, inBackOffSince, markExited, markStarted, markStarting, markStatusUnknown,
+  markWaiting, MIN_GRACE_PERIOD_SECONDS, RELIST_PERIOD_MS, replaceRecord, restartsAfterExit, type ContainerRecord,
+} from './containers.ts';
+import { getPhase, hasAnyRegularContainerStarted } from './phase.ts';
+import type { PodContext, PodMachineEvent, WorkerRequest } from './machine.ts';
+
+type Body<T> = T extends unknown ? Omit<T, 'pod' | 'uid'> : never;
+
+/** A timer the machine arms on its own clock; ids are explicit so nothing random is generated. */
+export interface Timer { event: PodMachineEvent; delayMs: number; id: string }
+
+/** What a step asks the machine to do, besides updating its context. */
+export class Step {
+  init: ContainerRecord[];
+  containers: ContainerRecord[];
+  patch: Partial<PodContext> = {};
+  requests: WorkerRequest[] = [];
+  timers: Timer[] = [];
+  cancels: string[] = [];
+
+  constructor(readonly ctx: PodContext) {
+    this.init = ctx.init;
+    this.containers = ctx.containers;
+  }
+
+  get nowMs(): number {
+    return this.ctx.now();
+  }
+
+  get records(): ContainerRecord[] {
+    return [...this.init, ...this.containers];
+  }
+
+  record(name: string): ContainerRecord | undefined {
+    return findRecord(this, name);
+  }
+
+  update(name: string, f: (r: ContainerRecord) => ContainerRecord): void {
+    const next = replaceRecord(this, name, f);
+    this.init = next.init;
+    this.containers = next.containers;
+  }
+
+  request(body: Body<WorkerRequest>): void {
+    this.requests.push({ ...body, pod: this.ctx.key, uid: this.ctx.uid } as WorkerRequest);
+  }
+
+  timer(event: PodMachineEvent, delayMs: number, id: string): void {
+    this.timers.push({ event, delayMs: Math.max(0, delayMs), id });
+  }
+
+  /** The next relist: restart decisions and ErrImagePull -> ImagePullBackOff happen there. */
+  relist(): void {
+    this.cancels.push('relist');
+    this.timer({ type: 'pod.synced' }, RELIST_PERIOD_MS, 'relist');
+  }
+
+  /** Asks the kubelet to (re)start a container: pull per policy, create, start. */
+  start(name: string): void {
+    this.update(name, markStarting);
+    const r = this.record(name)!;
+    this.request({ type: 'worker.startContainer', container: name, attempt: r.attempt });
+  }
+}
+
+const podRef = (ctx: PodContext) => `${ctx.pod.metadata.name}_${ctx.pod.metadata.namespace ?? 'default'}(${ctx.uid})`;
+
+/** Starts the container under the cursor unless it already is (re-entry after node recovery). */
+export function startCursor(s: Step, list: 'init' | 'containers'): void {
+  const r = s[list][s.ctx.cursor];
+  if (r && r.run === 'notStarted') s.start(r.name);
+}
+
+/** The runtime started a container: Running, and its behaviour's exit and readiness timers armed. */
+export function containerStarted(s: Step, e: Extract<PodMachineEvent, { type: 'container.started' }>): void {
+  const r0 = s.record(e.container)!;
+  const containerID = e.containerID ?? `containerd://${s.ctx.uid}-${e.container}-${r0.attempt}`;
+  s.update(e.container, (r) => markStarted(r, { at: timestamp(s.nowMs), containerID, ...(e.image ? { image: e.image } : {}), ...(e.imageID ? { imageID: e.imageID } : {}) }));
+  const r = s.record(e.container)!;
+  const b = r.behaviour;
+  if (b.exitAfterMs !== undefined) s.timer({ type: 'container.exited', container: r.name, attempt: r.attempt, exitCode: b.exitCode ?? 0 }, b.exitAfterMs, `exit:${r.name}:${r.attempt}`);
+  if (r.kind !== 'init' && b.readyAfterMs && b.readyAfterMs > 0) s.timer({ type: 'container.ready', container: r.name, attempt: r.attempt }, b.readyAfterMs, `ready:${r.name}:${r.attempt}`);
+}
+
+/** A pull failed: the container waits with the error, and the image back-off entry advances. */
+export function pullFailed(s: Step, e: Extract<PodMachineEvent, { type: 'container.pullFailed' }>): void {
+  const now = s.nowMs;
+  s.update(e.container, (r) => ({ ...markWaiting(r, e.reason, e.message, 'backOff'), pullBackOff: backOffNext(r.pullBackOff, now, now, IMAGE_BACKOFF_INITIAL_MS, IMAGE_BACKOFF_MAX_MS) }));
+  const r = s.record(e.container)!;
+  s.timer({ type: 'container.backOffExpired', container: r.name, attempt: r.attempt }, r.pullBackOff!.durationMs, `backoff:${r.name}:${r.attempt}`);
+  s.relist();
+}
+
+/** The process ended; it waits for the next relist when the restart policy brings it back. */
+export function containerExited(s: Step, e: Extract<PodMachineEvent, { type: 'container.exited' }>): void {
+  const r = s.record(e.container)!;
+  const restart = !s.ctx.terminal && !s.ctx.completing && restartsAfterExit(r.kind, s.ctx.pod.spec.restartPolicy, e.exitCode);
+  s.update(e.container, (x) => markExited(x, e.exitCode, timestamp(s.nowMs), s.nowMs, restart ? 'exited' : 'done'));
+  if (restart) s.relist();
+}
+
+/**
+ * A relist: exited containers restart now, or wait out CrashLoopBackOff when they failed again
+ * within their back-off (kuberuntime doBackOff); a failed pull shows as ImagePullBackOff.
+ */
+export function synced(s: Step): void {
+  if (s.ctx.terminal) return;
+  const now = s.nowMs;
+  for (const r of s.records) {
+    if (r.run === 'exited' && r.exitedAtMs !== undefined) {
+      const entry = r.restartBackOff;
+      if (entry && inBackOffSince(entry, r.exitedAtMs, now, CONTAINER_BACKOFF_MAX_MS)) {
+        const message = `back-off ${goDuration(entry.durationMs)} restarting failed container=${r.name} pod=${podRef(s.ctx)}`;
+        s.update(r.name, (x) => markWaiting(x, 'CrashLoopBackOff', message, 'backOff'));
+        s.timer({ type: 'container.backOffExpired', container: r.name, attempt: r.attempt }, r.exitedAtMs + entry.durationMs - now, `backoff:${r.name}:${r.attempt}`);
+        s.request({ type: 'worker.backOff', container: r.name, reason: 'CrashLoopBackOff', message });
+      } else {
+        s.update(r.name, (x) => ({ ...x, restartBackOff: backOffNext(x.restartBackOff, r.exitedAtMs!, now, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS) }));
+        s.start(r.name);
+      }
+    } else if (r.run === 'backOff' && r.status.state.waiting?.reason === 'ErrImagePull') {
+      const message = `Back-off pulling image "${r.image}"`;
+      s.update(r.name, (x) => markWaiting(x, 'ImagePullBackOff', message, 'backOff'));
+      s.request({ type: 'worker.backOff', container: r.name, reason: 'ImagePullBackOff', message });
+    }
+  }
+}
+
+/** A back-off ran out: a crash-looping container's entry advances, and the start is retried. */
+export function backOffExpired(s: Step, e: Extract<PodMachineEvent, { type: 'container.backOffExpired' }>): void {
+  const r = s.record(e.container)!;
+  if (r.status.state.waiting?.reason === 'CrashLoopBackOff') {
+    s.update(r.name, (x) => ({ ...x, restartBackOff: backOffNext(x.restartBackOff, x.exitedAtMs ?? s.nowMs, s.nowMs, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS) }));
+  }
+  s.start(r.name);
+}
+
+/** SIGTERM to every running container, kill events for the kubelet; nothing else will start. */
+export function beginTermination(s: Step, gracePeriodSeconds: number | undefined): void {
+  const grace = gracePeriodSeconds ?? s.ctx.pod.spec.terminationGracePeriodSeconds ?? 30;
+  s.patch = { ...s.patch, terminal: true, gracePeriodSeconds: grace };
+  stopContainers(s, s.records.filter((r) => r.run === 'running'), Math.max(grace, MIN_GRACE_PERIOD_SECONDS));
+  for (const r of s.records) if (r.run !== 'running' && r.run !== 'stopping') s.update(r.name, (x) => ({ ...x, run: 'done' }));
+}
+
+/** Sends SIGTERM: the process exits 143 at once unless its behaviour ignores the signal. */
+export function stopContainers(s: Step, records: ContainerRecord[], gracePeriodSeconds: number): void {
+  for (const r of records) {
+    s.update(r.name, (x) => ({ ...x, run: 'stopping' }));
+    s.request({ type: 'worker.killContainer', container: r.name, gracePeriodSeconds });
+    if (!r.behaviour.ignoresSigterm) s.timer({ type: 'container.exited', container: r.name, attempt: r.attempt, exitCode: EXIT_SIGTERM }, 0, `sigterm:${r.name}:${r.attempt}`);
+  }
+}
+
+/** The grace period is over: whatever still runs is killed (137). */
+export function killRemaining(s: Step): void {
+  for (const r of s.records) {
+    if (r.run === 'stopping' || r.run === 'running') s.update(r.name, (x) => markExited(x, EXIT_SIGKILL, timestamp(s.nowMs), s.nowMs, 'done'));
+  }
+}
+
+/**
+ * The status TerminatePod leaves: containers that never reached a terminated state are reported
+ * as ContainerStatusUnknown (regular ones once the pod had initialized; init containers that
+ * started), and a pod that is not Succeeded or Failed by the kubelet's rules is Failed.
+ */
+export function terminationOutcome(ctx: PodContext): { init: ContainerRecord[]; containers: ContainerRecord[]; phase: PodPhase } {
+  const initialized = hasAnyRegularContainerStarted(ctx.pod.spec, ctx.containers.map((r) => r.status));
+  const init = ctx.init.map((r) => (r.attempt > 0 ? markStatusUnknown(r) : { ...r, run: 'done' as const }));
+  const containers = ctx.containers.map((r) => (initialized ? markStatusUnknown(r) : { ...r, run: 'done' as const }));
+  const phase = getPhase(ctx.pod.spec, init.length > 0 ? init.map((r) => r.status) : undefined, containers.map((r) => r.status), true);
+  return { init, containers, phase: phase === 'Succeeded' || phase === 'Failed' ? phase : 'Failed' };
+}
