@@ -3,25 +3,12 @@
  * cluster range split into subnets of one mask size, handed out from a rotating candidate so a
  * released subnet is not reused until the others have had their turn. IPv4 only.
  */
+import { formatIPv4, splitCidr } from '../../src/api/ip.ts';
+
+export { formatIPv4, parseIPv4 } from '../../src/api/ip.ts';
 
 export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
 export const DEFAULT_NODE_CIDR_MASK_SIZE = 24;
-
-/** "10.244.1.0" -> 32-bit unsigned integer; undefined when it is not a dotted quad. */
-export function parseIPv4(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export function formatIPv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
 
 export class CidrSet {
   private readonly base: number;
@@ -32,9 +19,7 @@ export class CidrSet {
   private nextCandidate = 0;
 
   constructor(readonly clusterCidr = DEFAULT_CLUSTER_CIDR, readonly maskSize = DEFAULT_NODE_CIDR_MASK_SIZE) {
-    const [ip, bits] = clusterCidr.split('/');
-    const base = parseIPv4(ip ?? '');
-    const prefix = Number(bits);
+    const { address: base, bits: prefix } = splitCidr(clusterCidr);
     if (base === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new Error(`invalid cluster CIDR ${clusterCidr}`);
     if (!Number.isInteger(maskSize) || maskSize < prefix || maskSize > 32) throw new Error(`invalid node CIDR mask size ${maskSize} for ${clusterCidr}`);
     if (maskSize - prefix > 16) throw new Error(`the cluster CIDR ${clusterCidr} holds too many /${maskSize} subnets`);
@@ -50,9 +35,8 @@ export class CidrSet {
 
   /** The index of a subnet of this set, or undefined when the CIDR is not one of them. */
   indexOf(cidr: string): number | undefined {
-    const [ip, bits] = cidr.split('/');
-    const n = parseIPv4(ip ?? '');
-    if (n === undefined || Number(bits) !== this.maskSize) return undefined;
+    const { address: n, bits } = splitCidr(cidr);
+    if (n === undefined || bits !== this.maskSize) return undefined;
     const offset = n - this.base;
     if (offset < 0 || offset % this.step !== 0 || offset / this.step >= this.size) return undefined;
     return offset / this.step;

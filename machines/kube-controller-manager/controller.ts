@@ -6,8 +6,10 @@
  * the controller object owns its informers and queue and turns decisions into requests.
  */
 import { assign, enqueueActions, setup } from 'xstate';
+import type { Delta, Informer } from '../client/informer.ts';
 import type { ApiEvent, ApiPort } from '../client/port.ts';
-import type { WorkQueue } from './queue.ts';
+import { WorkQueue } from './queue.ts';
+import { WriteExpectations } from './writes.ts';
 
 /** What a controller supplies to the machine. */
 export interface Controller {
@@ -20,6 +22,66 @@ export interface Controller {
   handle(e: ApiEvent): void;
   /** Reconciles one key. */
   sync(key: string): void;
+}
+
+/** An informer and what to do with each change it reports. */
+export type InformerRoute = readonly [informer: Informer, onDelta: (d: Delta) => void];
+
+/**
+ * The plumbing the informer-driven controllers share: a work queue, write expectations, and the
+ * requests in flight (`P` is what is remembered about each). Informer traffic goes to the route of
+ * the informer that owns it; a response goes to `onResponse` with the request it answers.
+ */
+export abstract class InformerController<P> implements Controller {
+  readonly queue = new WorkQueue();
+  protected readonly writes = new WriteExpectations();
+  protected readonly requests = new Map<string, P>();
+  /** In start order; the first informer that owns an event gets it. */
+  protected abstract readonly routes: readonly InformerRoute[];
+
+  constructor(protected readonly port: ApiPort) {}
+
+  start(): void {
+    for (const [informer] of this.routes) informer.start(this.port);
+  }
+
+  synced(): boolean {
+    return this.routes.every(([informer]) => informer.synced);
+  }
+
+  handle(e: ApiEvent): void {
+    for (const [informer, onDelta] of this.routes) {
+      if (!informer.owns(e)) continue;
+      for (const d of informer.handle(e, this.port)) onDelta(d);
+      return;
+    }
+    if (e.type !== 'api.response') return;
+    const p = this.requests.get(e.requestId);
+    if (!p) return;
+    this.requests.delete(e.requestId);
+    this.onResponse(p, e.code, e.body);
+  }
+
+  abstract sync(key: string): void;
+
+  protected abstract onResponse(p: P, code: number, body: unknown): void;
+
+  /**
+   * The common start of a sync: a key with nothing to reconcile (`obj` undefined) is forgotten; one
+   * whose last write the informers have not yet seen waits for that (or for it to expire).
+   */
+  protected readyToSync<T>(key: string, obj: T | undefined, nowMs: number): obj is T {
+    if (obj === undefined) {
+      this.writes.forget(key);
+      this.queue.forget(key);
+      return false;
+    }
+    if (!this.writes.satisfied(key, nowMs)) {
+      this.queue.addAfter(key, this.writes.expiresAt(key) ?? nowMs);
+      return false;
+    }
+    return true;
+  }
 }
 
 export interface ControllerContext<C extends Controller = Controller> {

@@ -8,14 +8,11 @@ import type { ReplicaSet } from '../../src/api/objects.ts';
 import { clone } from '../../src/api/objects.ts';
 import { recordEvent } from '../client/events.ts';
 import { Informer, type Delta } from '../client/informer.ts';
-import type { ApiEvent, ApiPort } from '../client/port.ts';
 import type { ApiRequest } from '../client/protocol.ts';
-import { controllerMachine, type Controller } from './controller.ts';
+import { controllerMachine, InformerController, type InformerRoute } from './controller.ts';
 import { hasProgressDeadline, newCondition, NEW_RS_CREATED_REASON, setCondition, type Deployment, type DeploymentStatus } from './deployment-logic.ts';
 import { planDeployment, type DeploymentStep } from './deployment-rollout.ts';
 import { controllerRef, isControlledBy, keyOf, splitKey } from './owners.ts';
-import { WorkQueue } from './queue.ts';
-import { WriteExpectations } from './writes.ts';
 
 export const DEPLOYMENT_CONTROLLER = 'deployment-controller';
 const SOURCE = { component: DEPLOYMENT_CONTROLLER };
@@ -27,48 +24,19 @@ interface Pending {
   step: DeploymentStep;
 }
 
-export class DeploymentController implements Controller {
-  readonly queue = new WorkQueue();
+export class DeploymentController extends InformerController<Pending> {
   readonly deployments = new Informer('deployment/deployments', { ...APPS, resource: 'deployments' });
   readonly replicaSets = new Informer('deployment/replicasets', { ...APPS, resource: 'replicasets' });
-  private readonly writes = new WriteExpectations();
-  private readonly requests = new Map<string, Pending>();
-
-  constructor(private readonly port: ApiPort) {}
-
-  start(): void {
-    this.deployments.start(this.port);
-    this.replicaSets.start(this.port);
-  }
-
-  synced(): boolean {
-    return this.deployments.synced && this.replicaSets.synced;
-  }
-
-  handle(e: ApiEvent): void {
-    if (this.deployments.owns(e)) for (const d of this.deployments.handle(e, this.port)) this.onDeployment(d);
-    else if (this.replicaSets.owns(e)) for (const d of this.replicaSets.handle(e, this.port)) this.onReplicaSet(d);
-    else if (e.type === 'api.response') {
-      const p = this.requests.get(e.requestId);
-      if (!p) return;
-      this.requests.delete(e.requestId);
-      this.onResponse(p, e.code, e.body);
-    }
-  }
+  protected readonly routes: readonly InformerRoute[] = [
+    [this.deployments, (d) => this.onDeployment(d)],
+    [this.replicaSets, (d) => this.onReplicaSet(d)],
+  ];
 
   sync(key: string): void {
     const { namespace, name } = splitKey(key);
     const d = this.deployments.get(namespace, name) as Deployment | undefined;
     const now = this.port.now();
-    if (!d) {
-      this.writes.forget(key);
-      this.queue.forget(key);
-      return;
-    }
-    if (!this.writes.satisfied(key, now)) {
-      this.queue.addAfter(key, this.writes.expiresAt(key) ?? now);
-      return;
-    }
+    if (!this.readyToSync(key, d, now)) return;
     const rss = (this.replicaSets.list() as ReplicaSet[]).filter((rs) => rs.metadata.namespace === namespace && isControlledBy(rs, d.metadata.uid));
     const plan = planDeployment(d, rss, now);
     if (plan.requeueAtMs !== undefined) this.queue.addAfter(key, plan.requeueAtMs);
@@ -101,7 +69,7 @@ export class DeploymentController implements Controller {
     this.queue.begin(key);
   }
 
-  private onResponse(p: Pending, code: number, body: unknown): void {
+  protected onResponse(p: Pending, code: number, body: unknown): void {
     try {
       this.settle(p, code, body);
     } finally {

@@ -8,13 +8,10 @@ import type { EndpointSlice, Pod, Service } from '../../src/api/objects.ts';
 import { labelSelectorFromSet, matchesLabels } from '../../src/api/selectors.ts';
 import { recordEvent } from '../client/events.ts';
 import { Informer, type Delta } from '../client/informer.ts';
-import type { ApiEvent, ApiPort } from '../client/port.ts';
 import type { ApiRequest } from '../client/protocol.ts';
-import { controllerMachine, type Controller } from './controller.ts';
+import { controllerMachine, InformerController, type InformerRoute } from './controller.ts';
 import { hasSelector, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, MANAGED_BY, ownsSlice, reconcileSlices } from './endpointslice-logic.ts';
 import { keyOf, splitKey } from './owners.ts';
-import { WorkQueue } from './queue.ts';
-import { WriteExpectations } from './writes.ts';
 
 export const ENDPOINTSLICE_CONTROLLER = 'endpointslice-controller';
 const SOURCE = { component: ENDPOINTSLICE_CONTROLLER };
@@ -27,52 +24,23 @@ interface Pending {
   slice?: EndpointSlice;
 }
 
-export class EndpointSliceController implements Controller {
-  readonly queue = new WorkQueue();
+export class EndpointSliceController extends InformerController<Pending> {
   readonly services = new Informer('endpointslice/services', { group: '', version: 'v1', resource: 'services' });
   readonly pods = new Informer('endpointslice/pods', { group: '', version: 'v1', resource: 'pods' });
   readonly slices = new Informer('endpointslice/endpointslices', { ...SLICES, query: { labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}` } });
-  private readonly writes = new WriteExpectations();
-  private readonly requests = new Map<string, Pending>();
-
-  constructor(private readonly port: ApiPort) {}
-
-  start(): void {
-    this.services.start(this.port);
-    this.pods.start(this.port);
-    this.slices.start(this.port);
-  }
-
-  synced(): boolean {
-    return this.services.synced && this.pods.synced && this.slices.synced;
-  }
-
-  handle(e: ApiEvent): void {
-    if (this.services.owns(e)) for (const d of this.services.handle(e, this.port)) this.queue.add(keyOf(d.object));
-    else if (this.pods.owns(e)) for (const d of this.pods.handle(e, this.port)) this.onPod(d);
-    else if (this.slices.owns(e)) for (const d of this.slices.handle(e, this.port)) this.onSlice(d);
-    else if (e.type === 'api.response') {
-      const p = this.requests.get(e.requestId);
-      if (!p) return;
-      this.requests.delete(e.requestId);
-      this.onResponse(p, e.code, e.body);
-    }
-  }
+  protected readonly routes: readonly InformerRoute[] = [
+    [this.services, (d) => this.queue.add(keyOf(d.object))],
+    [this.pods, (d) => this.onPod(d)],
+    [this.slices, (d) => this.onSlice(d)],
+  ];
 
   sync(key: string): void {
     const { namespace, name } = splitKey(key);
-    const svc = this.services.get(namespace, name) as Service | undefined;
+    const found = this.services.get(namespace, name) as Service | undefined;
     const now = this.port.now();
     // Services without a selector get no slices from this controller; a deleted Service's slices go with it (GC).
-    if (!svc || !hasSelector(svc) || svc.metadata.deletionTimestamp) {
-      this.writes.forget(key);
-      this.queue.forget(key);
-      return;
-    }
-    if (!this.writes.satisfied(key, now)) {
-      this.queue.addAfter(key, this.writes.expiresAt(key) ?? now);
-      return;
-    }
+    const svc = found && hasSelector(found) && !found.metadata.deletionTimestamp ? found : undefined;
+    if (!this.readyToSync(key, svc, now)) return;
     const pods = (this.pods.list() as Pod[]).filter((p) => p.metadata.namespace === namespace);
     const existing = (this.slices.list() as EndpointSlice[]).filter((s) => ownsSlice(svc, s));
     const plan = reconcileSlices(svc, pods, existing);
@@ -94,7 +62,7 @@ export class EndpointSliceController implements Controller {
     this.queue.begin(svcKey);
   }
 
-  private onResponse(p: Pending, code: number, body: unknown): void {
+  protected onResponse(p: Pending, code: number, body: unknown): void {
     const now = this.port.now();
     this.queue.end(p.svcKey);
     if (code >= 200 && code < 300) {

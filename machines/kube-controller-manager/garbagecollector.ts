@@ -10,15 +10,13 @@
 import type { KObject, OwnerReference } from '../../src/api/objects.ts';
 import { resourceForKind } from '../../src/api/registry.ts';
 import { Informer, type Delta } from '../client/informer.ts';
-import type { ApiEvent, ApiPort } from '../client/port.ts';
-import { controllerMachine, type Controller } from './controller.ts';
+import type { ApiPort } from '../client/port.ts';
+import { controllerMachine, InformerController, type InformerRoute } from './controller.ts';
 import {
   decideDeletingOwner, decideDependent, hasFinalizer, isBeingDeleted, isDeletingDependents, ownerState, withoutFinalizer, withoutOwners,
   FINALIZER_FOREGROUND, FINALIZER_ORPHAN, type OwnerState, type PropagationPolicy,
 } from './garbagecollector-logic.ts';
 import { keyOf } from './owners.ts';
-import { WorkQueue } from './queue.ts';
-import { WriteExpectations } from './writes.ts';
 
 export const GARBAGE_COLLECTOR = 'garbage-collector-controller';
 
@@ -44,8 +42,7 @@ type Pending =
 
 const ownerUids = (obj: KObject | undefined): string[] => (obj?.metadata.ownerReferences ?? []).map((r) => r.uid);
 
-export class GarbageCollector implements Controller {
-  readonly queue = new WorkQueue();
+export class GarbageCollector extends InformerController<Pending> {
   readonly informers = new Map<string, { info: Monitored; informer: Informer }>();
   /** uid -> item key ("<resource>|<namespace>/<name>") of every cached object. */
   private readonly uids = new Map<string, string>();
@@ -56,47 +53,23 @@ export class GarbageCollector implements Controller {
   private readonly presentUntil = new Map<string, number>();
   /** owner uid -> items waiting for its lookup. */
   private readonly lookups = new Map<string, Set<string>>();
-  private readonly writes = new WriteExpectations();
-  private readonly requests = new Map<string, Pending>();
+  protected readonly routes: InformerRoute[] = [];
 
-  constructor(private readonly port: ApiPort, monitored: readonly Monitored[] = MONITORED) {
+  constructor(port: ApiPort, monitored: readonly Monitored[] = MONITORED) {
+    super(port);
     for (const m of monitored) this.informers.set(m.resource, { info: m, informer: new Informer(`garbage-collector/${m.resource}`, m) });
+    for (const [resource, { informer }] of this.informers) this.routes.push([informer, (d) => this.onDelta(resource, d)]);
   }
 
-  start(): void {
-    for (const { informer } of this.informers.values()) informer.start(this.port);
-  }
-
-  synced(): boolean {
-    return [...this.informers.values()].every(({ informer }) => informer.synced);
-  }
-
-  handle(e: ApiEvent): void {
-    for (const [resource, { informer }] of this.informers) {
-      if (!informer.owns(e)) continue;
-      for (const d of informer.handle(e, this.port)) this.onDelta(resource, d);
-      return;
-    }
-    if (e.type !== 'api.response') return;
-    const p = this.requests.get(e.requestId);
-    if (!p) return;
-    this.requests.delete(e.requestId);
-    if (p.kind === 'lookup') this.onLookup(p.uid, e.code, e.body);
-    else this.onWrite(p, e.code, e.body);
+  protected onResponse(p: Pending, code: number, body: unknown): void {
+    if (p.kind === 'lookup') this.onLookup(p.uid, code, body);
+    else this.onWrite(p, code, body);
   }
 
   sync(key: string): void {
     const obj = this.object(key);
     const now = this.port.now();
-    if (!obj) {
-      this.writes.forget(key);
-      this.queue.forget(key);
-      return;
-    }
-    if (!this.writes.satisfied(key, now)) {
-      this.queue.addAfter(key, this.writes.expiresAt(key) ?? now);
-      return;
-    }
+    if (!this.readyToSync(key, obj, now)) return;
     if (isBeingDeleted(obj)) {
       this.syncDeletingOwner(key, obj);
       return;

@@ -8,15 +8,12 @@
 import type { Pod, ReplicaSet } from '../../src/api/objects.ts';
 import { recordEvent } from '../client/events.ts';
 import { Informer, type Delta } from '../client/informer.ts';
-import type { ApiEvent, ApiPort } from '../client/port.ts';
-import { controllerMachine, type Controller } from './controller.ts';
+import { controllerMachine, InformerController, type InformerRoute } from './controller.ts';
 import { PodExpectations } from './expectations.ts';
 import { controllerRef, keyOf, splitKey } from './owners.ts';
-import { WorkQueue } from './queue.ts';
 import {
   desiredReplicas, ownedActivePods, podFromTemplate, podsToDelete, replicaDiff, replicaSetStatus, statusChanged,
 } from './replicaset-logic.ts';
-import { WriteExpectations } from './writes.ts';
 
 export const REPLICASET_CONTROLLER = 'replicaset-controller';
 const SOURCE = { component: REPLICASET_CONTROLLER };
@@ -39,51 +36,22 @@ function statusMessage(body: unknown): string {
   return (body as { message?: string } | undefined)?.message ?? 'unknown error';
 }
 
-export class ReplicaSetController implements Controller {
-  readonly queue = new WorkQueue();
+export class ReplicaSetController extends InformerController<Pending> {
   readonly replicaSets = new Informer('replicaset/replicasets', { group: 'apps', version: 'v1', resource: 'replicasets' });
   readonly pods = new Informer('replicaset/pods', { group: '', version: 'v1', resource: 'pods' });
   readonly expectations = new PodExpectations();
-  private readonly writes = new WriteExpectations();
   private readonly runs = new Map<string, CreateRun>();
-  private readonly requests = new Map<string, Pending>();
-
-  constructor(private readonly port: ApiPort) {}
-
-  start(): void {
-    this.replicaSets.start(this.port);
-    this.pods.start(this.port);
-  }
-
-  synced(): boolean {
-    return this.replicaSets.synced && this.pods.synced;
-  }
-
-  handle(e: ApiEvent): void {
-    if (this.replicaSets.owns(e)) for (const d of this.replicaSets.handle(e, this.port)) this.onReplicaSet(d);
-    else if (this.pods.owns(e)) for (const d of this.pods.handle(e, this.port)) this.onPod(d);
-    else if (e.type === 'api.response') {
-      const p = this.requests.get(e.requestId);
-      if (!p) return;
-      this.requests.delete(e.requestId);
-      this.onResponse(p, e.code, e.body);
-    }
-  }
+  protected readonly routes: readonly InformerRoute[] = [
+    [this.replicaSets, (d) => this.onReplicaSet(d)],
+    [this.pods, (d) => this.onPod(d)],
+  ];
 
   sync(key: string): void {
     const { namespace, name } = splitKey(key);
     const rs = this.replicaSets.get(namespace, name) as ReplicaSet | undefined;
     const now = this.port.now();
-    if (!rs) {
-      this.expectations.delete(key);
-      this.writes.forget(key);
-      this.queue.forget(key);
-      return;
-    }
-    if (!this.writes.satisfied(key, now)) {
-      this.queue.addAfter(key, this.writes.expiresAt(key) ?? now);
-      return;
-    }
+    if (!rs) this.expectations.delete(key);
+    if (!this.readyToSync(key, rs, now)) return;
     const pods = ownedActivePods(rs, this.pods.list() as Pod[]);
     let acted = false;
     // A ReplicaSet being deleted keeps its pods until the garbage collector takes them.
@@ -162,7 +130,7 @@ export class ReplicaSetController implements Controller {
     return true;
   }
 
-  private onResponse(p: Pending, code: number, body: unknown): void {
+  protected onResponse(p: Pending, code: number, body: unknown): void {
     const now = this.port.now();
     const ok = code >= 200 && code < 300;
     switch (p.kind) {

@@ -5,21 +5,9 @@
  * twice.
  */
 
-function parseIPv4(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
+import { formatIPv4, splitCidr } from '../../src/api/ip.ts';
 
-/** Dotted-quad text of a 32-bit address. */
-export function formatIPv4(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
-}
+export { formatIPv4 } from '../../src/api/ip.ts';
 
 export class PodIpam {
   /** First and last assignable addresses (the gateway and broadcast excluded). */
@@ -30,9 +18,7 @@ export class PodIpam {
   private lastAllocated: number;
 
   constructor(readonly cidr: string) {
-    const [addr, bitsText] = cidr.split('/');
-    const base = parseIPv4(addr ?? '');
-    const bits = Number(bitsText);
+    const { address: base, bits } = splitCidr(cidr);
     if (base === undefined || !Number.isInteger(bits) || bits < 8 || bits > 30) throw new Error(`ipam: unsupported pod CIDR ${JSON.stringify(cidr)}`);
     const size = 2 ** (32 - bits);
     const network = base - (base % size);

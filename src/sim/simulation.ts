@@ -22,6 +22,8 @@ import { isHeartbeat, type TraceEvent } from './trace.ts';
 import { transitionInspector } from './actors.ts';
 
 export const ADMIN_TOKEN = 'kubelife-admin-token';
+/** kube-apiserver --etcd-compaction-interval default. */
+export const COMPACTION_INTERVAL_MS = 5 * 60_000;
 
 export interface SimulationOptions {
   seed: number;
@@ -93,6 +95,24 @@ export class Simulation {
     this.apiserverActor.start();
     this.apiserverActor.send({ type: 'etcd.ready' });
     for (const obj of bootstrapObjects()) this.must(this.createDirect(obj));
+    this.scheduleCompaction(this.store.revision());
+  }
+
+  /**
+   * kube-apiserver compacts etcd every --etcd-compaction-interval (5 min), up to the revision it
+   * saw at the previous tick, so about 5-10 minutes of history stay watchable; older watches get
+   * 410 Gone and must re-list.
+   */
+  private scheduleCompaction(previousRevision: number): void {
+    this.clock.setTimeout(() => {
+      const now = this.store.revision();
+      if (previousRevision > this.store.compactRevision() && this.etcdActor.getSnapshot().matches('serving')) {
+        this.etcdActor.send({ type: 'compaction.started', revision: previousRevision });
+        this.store.compact(previousRevision);
+        this.etcdActor.send({ type: 'compaction.finished' });
+      }
+      this.scheduleCompaction(now);
+    }, COMPACTION_INTERVAL_MS);
   }
 
   /** Container logs for pods/log; installed by whoever runs the kubelets. */
