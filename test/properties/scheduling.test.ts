@@ -12,6 +12,8 @@ import { makeNodeInfo, podRequests, type NodeInfo } from '../../machines/kube-sc
 import { podMatchesNodeSelectorAndAffinity } from '../../machines/kube-scheduler/plugins/NodeAffinity.ts';
 import { tolerationsTolerateTaint } from '../../machines/kube-scheduler/plugins/TaintToleration.ts';
 import { fitsRequest } from '../../machines/kube-scheduler/plugins/NodeResourcesFit.ts';
+import { podMachine } from '../../machines/pod/machine.ts';
+import { legalPhaseChanges } from '../../src/check/phase-graph.ts';
 
 const ZONES = ['a', 'b', 'c'];
 const TAINT_KEYS = ['dedicated', 'gpu'];
@@ -59,7 +61,8 @@ function constraintsHold(pod: Pod, node: Node): boolean {
   return true;
 }
 
-const LEGAL = new Set(['Pending>Running', 'Pending>Succeeded', 'Pending>Failed', 'Running>Succeeded', 'Running>Failed']);
+// Legal phase changes are read off the pod machine's graph: a phase sequence must be a path of it.
+const LEGAL = legalPhaseChanges(podMachine);
 
 function play(nodes: NodeSpec[], pods: PodSpec[], seed: number) {
   const cluster = new Cluster({
