@@ -201,12 +201,25 @@ export class ApiServerCore {
     const lsel = ls.selector;
     const fsel = fs.selector;
     const name = req.verb === 'watch' ? req.name : undefined;
+    const noFields = !req.query?.fieldSelector;
     return (o: KObject) => {
       if (name && o.metadata.name !== name) return false;
       if (!matchesLabels(lsel, o.metadata.labels ?? {})) return false;
-      const fields = objectFields(info.resource, o);
+      if (noFields) return true;
+      const fields = this.fieldsOf(info.resource, o);
       return fields.ok ? matchesFields(fsel, fields.fields) : false;
     };
+  }
+
+  /** Stored objects are frozen, so their selectable fields can be computed once per version. */
+  private fieldCache = new WeakMap<KObject, ReturnType<typeof objectFields>>();
+  private fieldsOf(resource: string, o: KObject): ReturnType<typeof objectFields> {
+    let f = this.fieldCache.get(o);
+    if (!f) {
+      f = objectFields(resource, o);
+      if (Object.isFrozen(o)) this.fieldCache.set(o, f);
+    }
+    return f;
   }
 
   private create(req: ApiRequest, info: ResourceInfo, stages: string[]): { code: number; body: unknown } {
