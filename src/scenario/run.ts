@@ -40,6 +40,7 @@ export function describeExpectation(e: ExpectationT): string {
   if (e.pod) parts.push(`pod ${e.namespace}/${e.pod}`);
   if (e.phase) parts.push(`reaches ${e.phase}`);
   if (e.ready !== undefined) parts.push(e.ready ? 'is Ready' : 'is not Ready');
+  if (e.restarts !== undefined) parts.push(`has restarted at least ${e.restarts} time(s)`);
   if (e.scheduled !== undefined) parts.push(e.scheduled ? 'is scheduled' : 'stays unscheduled');
   if (e.onNode) parts.push(`on ${e.onNode}`);
   if (e.event) parts.push(`has ${e.event.count > 1 ? `${e.event.count}+ events` : 'event'} ${e.event.reason}${e.event.messageContains ? ` containing "${e.event.messageContains}"` : ''}`);
@@ -60,9 +61,10 @@ function holds(e: ExpectationT, cluster: Cluster, events: Array<{ reason: string
       const obj = `Pod/${e.namespace}/${e.pod}`;
       if (events.filter((x) => x.object === obj && x.reason === e.event!.reason && (!e.event!.messageContains || x.message.includes(e.event!.messageContains))).length < e.event.count) return false;
     }
-    if (!p) return e.phase === undefined && e.ready === undefined && e.scheduled === undefined && e.onNode === undefined && e.event !== undefined;
+    if (!p) return e.phase === undefined && e.ready === undefined && e.restarts === undefined && e.scheduled === undefined && e.onNode === undefined && e.event !== undefined;
     if (e.phase && p.status?.phase !== e.phase) return false;
     if (e.ready !== undefined && podReady(p) !== e.ready) return false;
+    if (e.restarts !== undefined && (p.status?.containerStatuses ?? []).reduce((a, c) => a + c.restartCount, 0) < e.restarts) return false;
     if (e.scheduled !== undefined && Boolean(p.spec.nodeName) !== e.scheduled) return false;
     if (e.onNode && p.spec.nodeName !== e.onNode) return false;
     return true;
@@ -166,6 +168,10 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunR
       } else if (s.scale) {
         sim.emit({ t, kind: 'step', index: i, action: 'scale', detail: `${s.scale.kind}/${s.scale.namespace}/${s.scale.name} to ${s.scale.replicas}` });
         cluster.scale(s.scale.kind, s.scale.namespace, s.scale.name, s.scale.replicas);
+      } else if (s.killContainer) {
+        const k = s.killContainer;
+        sim.emit({ t, kind: 'step', index: i, action: 'killContainer', detail: `${k.namespace}/${k.pod} container ${k.container} (exit ${k.exitCode})` });
+        cluster.killContainer(k.namespace, k.pod, k.container, k.exitCode);
       } else if (s.stopNode) {
         sim.emit({ t, kind: 'step', index: i, action: 'stopNode', detail: s.stopNode });
         cluster.stopNode(s.stopNode);

@@ -38,8 +38,9 @@ export const Step = z.object({
     .refine((r) => (r.name === undefined) !== (r.selector === undefined), { message: 'give either name or selector (the first matching object by name)' }).optional(),
   scale: z.object({ kind: z.string().default('ReplicaSet'), name: z.string(), namespace: z.string().default('default'), replicas: z.number().int().nonnegative() }).strict().optional(),
   stopNode: z.string().optional(),
-}).strict().refine((s) => [s.apply, s.delete, s.scale, s.stopNode].filter((x) => x !== undefined).length === 1, {
-  message: 'each step does exactly one of: apply, delete, scale, stopNode',
+  killContainer: z.object({ pod: z.string(), container: z.string(), namespace: z.string().default('default'), exitCode: z.number().int().default(137) }).strict().optional(),
+}).strict().refine((s) => [s.apply, s.delete, s.scale, s.stopNode, s.killContainer].filter((x) => x !== undefined).length === 1, {
+  message: 'each step does exactly one of: apply, delete, scale, stopNode, killContainer',
 });
 
 export const Behaviour = z.object({
@@ -57,6 +58,8 @@ export const Expectation = z.object({
   namespace: z.string().default('default'),
   phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed']).optional(),
   ready: z.boolean().optional(),
+  /** At least this many restarts summed over the pod's containers. */
+  restarts: z.number().int().nonnegative().optional(),
   scheduled: z.boolean().optional(),
   onNode: z.string().optional(),
   event: z.object({ reason: z.string(), messageContains: z.string().optional(), count: z.number().int().positive().default(1) }).strict().optional(),

@@ -89,6 +89,19 @@ export class Cluster {
     if (this.options.kubeProxy !== false) this.sim.addComponent(`kube-proxy/${node.name}`, kubeProxyMachine as AnyActorLogic, { node: node.name }, 'kube-proxy-token');
   }
 
+  /**
+   * The container runtime reports that a container died (as if its process was killed): the
+   * pod's worker on its node handles it by its restartPolicy. Returns false if there is none.
+   */
+  killContainer(namespace: string, pod: string, container: string, exitCode = 137): boolean {
+    const node = this.pod(namespace, pod)?.spec.nodeName;
+    const kubelet = node ? this.sim.component(`kubelet/${node}`) : undefined;
+    const worker = kubelet?.system.get(`pod/${namespace}/${pod}`);
+    if (!worker) return false;
+    worker.send({ type: 'container.exited', container, exitCode });
+    return true;
+  }
+
   /** Stops a node's kubelet and kube-proxy (the machine is gone; the Node object stays). */
   stopNode(name: string): void {
     this.sim.stopComponent(`kubelet/${name}`);
