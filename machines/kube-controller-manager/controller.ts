@@ -94,6 +94,15 @@ export interface ControllerContext<C extends Controller = Controller> {
 
 export interface ControllerInput {
   port: ApiPort;
+  /** kube-controller-manager flags that some controllers read (e.g. --cluster-cidr). */
+  flags?: ControllerManagerFlags;
+}
+
+export interface ControllerManagerFlags {
+  /** --cluster-cidr (default 10.244.0.0/16, as kind uses). */
+  clusterCIDR?: string;
+  /** --node-cidr-mask-size (default 24). */
+  nodeCIDRMaskSize?: number;
 }
 
 /** Sent to the parent (kube-controller-manager) once the informers have synced. */
@@ -103,7 +112,7 @@ export interface ControllerRunning {
 }
 
 /** Builds the machine of one controller; `name` is its machine id and what it reports as. */
-export function controllerMachine<C extends Controller>(name: string, create: (port: ApiPort) => C) {
+export function controllerMachine<C extends Controller>(name: string, create: (port: ApiPort, flags: ControllerManagerFlags) => C) {
   return setup({
     types: {
       context: {} as ControllerContext<C>,
@@ -139,7 +148,7 @@ export function controllerMachine<C extends Controller>(name: string, create: (p
     },
   }).createMachine({
     id: name,
-    context: ({ input }) => ({ port: input.port, controller: create(input.port), armedForMs: undefined, syncs: 0 }),
+    context: ({ input }) => ({ port: input.port, controller: create(input.port, input.flags ?? {}), armedForMs: undefined, syncs: 0 }),
     initial: 'starting',
     entry: 'start',
     on: { 'api.*': { actions: 'handle' } },

@@ -7,7 +7,7 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { ApiEvent, ApiPort } from '../client/port.ts';
-import type { ControllerRunning } from './controller.ts';
+import type { ControllerManagerFlags, ControllerRunning } from './controller.ts';
 import { deploymentControllerMachine } from './deployment.ts';
 import { endpointSliceControllerMachine } from './endpointslice.ts';
 import { garbageCollectorMachine } from './garbagecollector.ts';
@@ -36,12 +36,14 @@ export interface KubeControllerManagerContext {
   controllers: ControllerName[];
   /** Controllers whose informers have synced (by child actor id). */
   running: string[];
+  flags: ControllerManagerFlags;
 }
 
 export interface KubeControllerManagerInput {
   port: ApiPort;
   /** Which controllers to run; all of CONTROLLERS when omitted. */
   controllers?: string[];
+  flags?: ControllerManagerFlags;
 }
 
 export const kubeControllerManagerMachine = setup({
@@ -54,7 +56,7 @@ export const kubeControllerManagerMachine = setup({
   actions: {
     spawnControllers: enqueueActions(({ context, enqueue }) => {
       for (const name of context.controllers) {
-        enqueue.spawnChild(name, { id: name, systemId: `${KUBE_CONTROLLER_MANAGER}/${name}`, input: { port: context.port } });
+        enqueue.spawnChild(name, { id: name, systemId: `${KUBE_CONTROLLER_MANAGER}/${name}`, input: { port: context.port, flags: context.flags } });
       }
     }),
     forward: enqueueActions(({ context, event, enqueue }) => {
@@ -78,7 +80,7 @@ export const kubeControllerManagerMachine = setup({
       if (controllers.includes(c)) throw new Error(`controller "${c}" is listed twice`);
       controllers.push(c);
     }
-    return { port: input.port, controllers, running: [] };
+    return { port: input.port, controllers, running: [], flags: input.flags ?? {} };
   },
   initial: 'starting',
   entry: 'spawnControllers',

@@ -118,4 +118,4 @@ export class NodeIpamController implements Controller {
 }
 
 /** The node IPAM controller as an actor: input `{ port }`. */
-export const nodeIpamControllerMachine = controllerMachine(NODE_IPAM_CONTROLLER, (port) => new NodeIpamController(port));
+export const nodeIpamControllerMachine = controllerMachine(NODE_IPAM_CONTROLLER, (port, flags) => new NodeIpamController(port, flags.clusterCIDR, flags.nodeCIDRMaskSize));

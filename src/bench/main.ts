@@ -18,6 +18,8 @@ function run(nodes: number, pods: number) {
   const t0 = performance.now();
   const cluster = new Cluster({
     seed: 1, record: false, traceMessages: false, kubeProxy: false,
+    // A /16 holds only 256 node /24s; large clusters use a wider --cluster-cidr.
+    clusterCIDR: '10.64.0.0/10',
     nodes: Array.from({ length: nodes }, (_, i) => ({ name: `node-${i}`, capacity: { cpu: '32', memory: '128Gi', pods: '110' } })),
   });
   const objs: KObject[] = Array.from({ length: pods }, (_, i) => ({

@@ -37,6 +37,8 @@ export interface ClusterOptions extends SimulationOptions {
   nodes: NodeOptions[];
   images?: Array<{ name: string; sizeBytes: number }>;
   behaviours?: BehaviourRule[];
+  /** kube-controller-manager --cluster-cidr (default 10.244.0.0/16: at most 256 nodes get a /24). */
+  clusterCIDR?: string;
   /** Start kube-proxy on every node (default true). */
   kubeProxy?: boolean;
 }
@@ -70,7 +72,7 @@ export class Cluster {
     sim.authenticator.add({ token: 'kube-scheduler-token', username: 'system:kube-scheduler', groups: [] });
     sim.authenticator.add({ token: 'kube-controller-manager-token', username: 'system:kube-controller-manager', groups: [] });
     sim.authenticator.add({ token: 'kube-proxy-token', username: 'system:kube-proxy', groups: [] });
-    sim.addComponent('kube-controller-manager', kubeControllerManagerMachine as AnyActorLogic, {}, 'kube-controller-manager-token');
+    sim.addComponent('kube-controller-manager', kubeControllerManagerMachine as AnyActorLogic, { flags: { ...(options.clusterCIDR ? { clusterCIDR: options.clusterCIDR } : {}) } }, 'kube-controller-manager-token');
     sim.addComponent('kube-scheduler', schedulerMachine as AnyActorLogic, {}, 'kube-scheduler-token');
     for (const n of options.nodes) this.addNode(n);
   }
