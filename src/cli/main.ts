@@ -5,7 +5,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { loadScenario, InputError } from '../scenario/load.ts';
-import { runScenario } from '../scenario/run.ts';
+import { runScenario, clusterFor, scheduleSteps } from '../scenario/run.ts';
+import { up } from '../server/up.ts';
 import { durationMs } from '../scenario/schema.ts';
 import { toJsonLine } from '../sim/trace.ts';
 import { SimulationError } from '../sim/simulation.ts';
@@ -58,6 +59,50 @@ async function run(file: string, flags: RunFlags, out: (s: string) => void): Pro
   return failed.length > 0 ? 1 : 0;
 }
 
+interface UpFlags { port: string; kubeconfig: string; speed: string; seed?: string }
+
+async function serveUp(file: string | undefined, flags: UpFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new InputError(`--port: "${flags.port}" is not a port number (use e.g. --port 6443)`);
+  const speed = Number(flags.speed);
+  if (!/^\d+(\.\d+)?$/.test(flags.speed) || !(speed > 0)) throw new InputError(`--speed: "${flags.speed}" is not a positive number (use e.g. --speed 10)`);
+  const seed = parseSeed(flags.seed);
+  const loaded = file !== undefined ? loadScenario(file) : undefined;
+  const cluster = loaded ? clusterFor(loaded, { ...(seed !== undefined ? { seed } : {}), record: false, traceMessages: false }) : undefined;
+  if (loaded && cluster) {
+    // Timed steps play at their virtual times, as in `kubelife run`.
+    scheduleSteps(loaded, cluster, (objs) => cluster.apply(objs, (obj, r) => {
+      if (r.code >= 300) err(`step: apply ${obj.kind}/${obj.metadata.name ?? obj.metadata.generateName} failed: ${(r.body as { message?: string }).message ?? r.code}`);
+    }));
+  }
+  let running;
+  try {
+    running = await up({
+      ...(cluster ? { cluster } : {}), ...(loaded ? { manifests: loaded.manifests } : {}), ...(seed !== undefined ? { seed } : {}),
+      port: Number(flags.port), kubeconfig: flags.kubeconfig, speed, log: err,
+    });
+  } catch (e) {
+    const c = (e as { code?: string }).code;
+    if (c === 'EADDRINUSE' || c === 'EACCES') throw new InputError(`--port: cannot listen on 127.0.0.1:${flags.port} (${c}); try --port 0`);
+    throw e;
+  }
+  out(`kubelife: API server at ${running.url} (speed ${speed}x${loaded ? `, scenario ${loaded.spec.name ?? file}` : ''}, seed ${running.cluster.sim.options.seed})`);
+  out(`kubelife: kubeconfig written to ${running.kubeconfig}`);
+  out(`  kubectl --kubeconfig ${running.kubeconfig} get pods`);
+  out('kubelife: press Ctrl-C to stop');
+  await new Promise<void>((res) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      res();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await running.stop();
+  out('kubelife: stopped');
+  return 0;
+}
+
 /** Runs the CLI with process-style argv; returns the exit code. */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
   const program = new Command();
@@ -73,6 +118,15 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     .option('--json', 'print trace events as JSON lines on stdout')
     .action(async (file: string, flags: RunFlags) => {
       code = await run(file, flags, out);
+    });
+  program.command('up').argument('[scenario]', 'scenario file (YAML) whose cluster and manifests to start')
+    .description('serve a live cluster over HTTPS for kubectl, paced to the wall clock')
+    .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', '6443')
+    .option('--kubeconfig <file>', 'where to write the kubeconfig', './kubelife.kubeconfig')
+    .option('--speed <x>', 'virtual seconds per wall second', '1')
+    .option('--seed <n>', 'seed (default: the scenario seed, or 1)')
+    .action(async (file: string | undefined, flags: UpFlags) => {
+      code = await serveUp(file, flags, out, err);
     });
   try {
     await program.parseAsync(argv);

@@ -121,6 +121,39 @@ export function clusterFor(loaded: LoadedScenario, opts: RunOptions = {}): Clust
   });
 }
 
+/**
+ * Schedules a scenario's timed steps on the cluster's virtual clock (used by runScenario and by
+ * `kubelife up`). `onStep` runs before each step.
+ */
+export function scheduleSteps(loaded: LoadedScenario, cluster: Cluster, applyObjs: (objs: KObject[]) => void, onStep?: (index: number) => void): void {
+  const sim = cluster.sim;
+  loaded.spec.steps.forEach((s, i) => {
+    sim.clock.at(durationMs(s.at), () => {
+      onStep?.(i);
+      const t = sim.now();
+      if (s.apply !== undefined) {
+        const objs = loaded.stepManifests.get(i) ?? [];
+        sim.emit({ t, kind: 'step', index: i, action: 'apply', detail: objs.map((o) => `${o.kind}/${o.metadata.name ?? o.metadata.generateName}`).join(', ') });
+        applyObjs(objs);
+      } else if (s.delete) {
+        const name = s.delete.name ?? cluster.firstMatching(s.delete.kind, s.delete.namespace, s.delete.selector!);
+        sim.emit({ t, kind: 'step', index: i, action: 'delete', detail: `${s.delete.kind}/${s.delete.namespace}/${name ?? `(none matches ${s.delete.selector})`}` });
+        if (name) cluster.delete(s.delete.kind, s.delete.namespace, name, s.delete.gracePeriodSeconds);
+      } else if (s.scale) {
+        sim.emit({ t, kind: 'step', index: i, action: 'scale', detail: `${s.scale.kind}/${s.scale.namespace}/${s.scale.name} to ${s.scale.replicas}` });
+        cluster.scale(s.scale.kind, s.scale.namespace, s.scale.name, s.scale.replicas);
+      } else if (s.killContainer) {
+        const k = s.killContainer;
+        sim.emit({ t, kind: 'step', index: i, action: 'killContainer', detail: `${k.namespace}/${k.pod} container ${k.container} (exit ${k.exitCode})` });
+        cluster.killContainer(k.namespace, k.pod, k.container, k.exitCode);
+      } else if (s.stopNode) {
+        sim.emit({ t, kind: 'step', index: i, action: 'stopNode', detail: s.stopNode });
+        cluster.stopNode(s.stopNode);
+      }
+    });
+  });
+}
+
 export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunResult {
   const spec = loaded.spec;
   const seed = opts.seed ?? spec.seed;
@@ -153,31 +186,7 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunR
   });
   applyObjs(loaded.manifests);
   let stepsLeft = spec.steps.length;
-  spec.steps.forEach((s, i) => {
-    sim.clock.at(durationMs(s.at), () => {
-      stepsLeft--;
-      const t = sim.now();
-      if (s.apply !== undefined) {
-        const objs = loaded.stepManifests.get(i) ?? [];
-        sim.emit({ t, kind: 'step', index: i, action: 'apply', detail: objs.map((o) => `${o.kind}/${o.metadata.name ?? o.metadata.generateName}`).join(', ') });
-        applyObjs(objs);
-      } else if (s.delete) {
-        const name = s.delete.name ?? cluster.firstMatching(s.delete.kind, s.delete.namespace, s.delete.selector!);
-        sim.emit({ t, kind: 'step', index: i, action: 'delete', detail: `${s.delete.kind}/${s.delete.namespace}/${name ?? `(none matches ${s.delete.selector})`}` });
-        if (name) cluster.delete(s.delete.kind, s.delete.namespace, name, s.delete.gracePeriodSeconds);
-      } else if (s.scale) {
-        sim.emit({ t, kind: 'step', index: i, action: 'scale', detail: `${s.scale.kind}/${s.scale.namespace}/${s.scale.name} to ${s.scale.replicas}` });
-        cluster.scale(s.scale.kind, s.scale.namespace, s.scale.name, s.scale.replicas);
-      } else if (s.killContainer) {
-        const k = s.killContainer;
-        sim.emit({ t, kind: 'step', index: i, action: 'killContainer', detail: `${k.namespace}/${k.pod} container ${k.container} (exit ${k.exitCode})` });
-        cluster.killContainer(k.namespace, k.pod, k.container, k.exitCode);
-      } else if (s.stopNode) {
-        sim.emit({ t, kind: 'step', index: i, action: 'stopNode', detail: s.stopNode });
-        cluster.stopNode(s.stopNode);
-      }
-    });
-  });
+  scheduleSteps(loaded, cluster, applyObjs, () => stepsLeft--);
   const maxDeadline = Math.max(0, ...results.map((r) => r.deadline), ...spec.steps.map((s) => durationMs(s.at)));
   const until = opts.untilMs ?? (spec.until !== undefined ? durationMs(spec.until) : undefined);
   // Step by step so expectations are decided at the exact virtual time they first hold.

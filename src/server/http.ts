@@ -14,6 +14,8 @@ import { errors, type Status } from '../api/status.ts';
 import type { KObject } from '../api/objects.ts';
 import { requestPath, type ApiRequest, type RequestQuery, type Verb } from '../../machines/client/protocol.ts';
 import type { Simulation } from '../sim/simulation.ts';
+import { toTable, type IncludeObject } from './printers.ts';
+import { PATCHERS } from './patch.ts';
 
 /** Largest request body accepted (kube-apiserver's limit is 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -30,15 +32,30 @@ export const VERSION_INFO = {
   platform: 'linux/amd64',
 } as const;
 
-/** Turns a served list (or object) into a meta.k8s.io/v1 Table; installed by src/server/printers.ts. */
+/** Turns a served list (or object) into a meta.k8s.io/v1 Table. */
 export type TableHook = (body: unknown, info: ResourceInfo, req: ApiRequest, now: number) => unknown;
+
+/** The default TableHook: src/server/printers.ts, with kubectl's includeObject semantics. */
+export const printTable: TableHook = (body, info, req, now) => {
+  const b = body as { items?: KObject[]; metadata?: { resourceVersion?: string; continue?: string } } & KObject;
+  const isList = Array.isArray(b.items);
+  const items = isList ? b.items! : [b as KObject];
+  const inc = req.query?.['includeObject'];
+  const includeObject: IncludeObject = inc === 'None' || inc === 'Object' ? inc : 'Metadata';
+  const rv = isList ? b.metadata?.resourceVersion : undefined;
+  const t = toTable(info.resource, items, { now, includeObject, ...(rv ? { resourceVersion: rv } : {}) });
+  if (isList && b.metadata?.continue) t.metadata.continue = b.metadata.continue;
+  return t;
+};
 
 export interface HandlerOptions {
   sim: Simulation;
   /** The client name used in traces (default "kubectl"). */
   from?: string;
-  /** Table printer for `Accept: application/json;as=Table;...`; without one, plain JSON is sent. */
-  table?: TableHook;
+  /** Table printer for `Accept: application/json;as=Table;...` (default printTable); null sends plain JSON. */
+  table?: TableHook | null;
+  /** Install the strategic-merge, JSON-patch and apply patchers into the API server (default true). */
+  installPatchers?: boolean;
   /** Called after every served request (the pacer may want to run the clock at once). */
   onServed?: () => void;
 }
@@ -119,6 +136,8 @@ const PATCH_TYPES: Record<string, ApiRequest['patchType']> = {
   'application/strategic-merge-patch+json': 'strategic',
   'application/apply-patch+yaml': 'apply',
 };
+
+const BODY_TYPES = new Set(['application/json', 'application/yaml']);
 
 const INT_PARAMS = ['limit', 'gracePeriodSeconds', 'timeoutSeconds', 'tailLines', 'sinceSeconds', 'limitBytes'] as const;
 const BOOL_PARAMS = ['allowWatchBookmarks', 'force', 'previous', 'follow', 'timestamps', 'orphanDependents', 'sendInitialEvents'] as const;
@@ -316,11 +335,20 @@ function wantsTable(req: IncomingMessage): boolean {
 export function createHandler(opts: HandlerOptions): Handler {
   const { sim } = opts;
   const from = opts.from ?? 'kubectl';
+  const table = opts.table === null ? undefined : opts.table ?? printTable;
+  if (opts.installPatchers !== false) {
+    for (const kind of ['merge', 'json', 'strategic', 'apply'] as const) sim.api.installPatcher(kind, PATCHERS[kind]);
+  }
   const authenticated = (req: IncomingMessage): boolean => sim.authenticator.authenticate(bearer(req)) !== undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://kubelife.invalid');
-    const segs = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    let segs: string[];
+    try {
+      segs = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    } catch {
+      return sendStatus(res, errors.badRequest(`malformed request path: ${url.pathname}`));
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const p = '/' + segs.join('/');
 
@@ -370,8 +398,15 @@ export function createHandler(opts: HandlerOptions): Handler {
       const type = mediaType(req);
       if (method === 'PATCH') {
         const pt = PATCH_TYPES[type];
-        if (!pt) return sendStatus(res, errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`));
+        if (!pt) {
+          req.resume();
+          return sendStatus(res, errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`));
+        }
         apiReq.patchType = pt;
+      } else if (type !== '' && !BODY_TYPES.has(type)) {
+        // Protobuf included: client-go then retries the request as JSON.
+        req.resume();
+        return sendStatus(res, errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${[...BODY_TYPES].join(', ')}`));
       }
       const body = parseBody(await readBody(req), type);
       if (method === 'DELETE') foldDeleteOptions(query, body);
@@ -407,8 +442,8 @@ export function createHandler(opts: HandlerOptions): Handler {
     if (r.warnings?.length) headers['Warning'] = r.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
     let body = r.body;
     const info = resourceFor(apiReq.group, apiReq.resource);
-    if (r.code < 300 && opts.table && info && !apiReq.subresource && (verb === 'get' || verb === 'list') && wantsTable(req)) {
-      body = opts.table(r.body, info, apiReq, sim.now());
+    if (r.code < 300 && table && info && !apiReq.subresource && (verb === 'get' || verb === 'list') && wantsTable(req)) {
+      body = table(r.body, info, apiReq, sim.now());
     }
     sendJson(res, r.code, body, headers);
   };
@@ -425,8 +460,18 @@ export function createHandler(opts: HandlerOptions): Handler {
       if (!started) pending.push(line);
       else res.write(line);
     };
+    // Table watches (kubectl get -w): each object a one-row Table, column definitions only first.
+    const info = resourceFor(apiReq.group, apiReq.resource);
+    const asTable = table && info && wantsTable(req) ? table : undefined;
+    let firstTable = true;
     const { response, cancel } = sim.api.watch(apiReq, (ev) => {
-      write(JSON.stringify({ type: ev.type, object: ev.object as KObject }) + '\n');
+      let object: unknown = ev.object;
+      if (asTable && info && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
+        const t = asTable(ev.object, info, apiReq, sim.now()) as Record<string, unknown>;
+        object = firstTable ? t : { ...t, columnDefinitions: null };
+        firstTable = false;
+      }
+      write(JSON.stringify({ type: ev.type, object }) + '\n');
     });
     sim.emit({ t: sim.now(), kind: 'request', from, user: response.user, verb: 'watch', path: requestPath(apiReq), stages: response.stages, code: response.code });
     if (!cancel) {
