@@ -4,7 +4,7 @@
  * heartbeat Lease in kube-node-lease.
  */
 import type { KObject, Node, NodeCondition, Taint } from '../../src/api/objects.ts';
-import { EPOCH_MS, timestamp } from '../../src/sim/clock.ts';
+import { epoch, timestamp } from '../../src/sim/clock.ts';
 
 export const KUBELET_VERSION = 'v1.32.2';
 export const CONTAINER_RUNTIME_VERSION = 'containerd://1.7.24';
@@ -109,7 +109,7 @@ export function nodeObject(cfg: KubeletNodeConfig, images: Array<{ names: string
 
 /** metav1.MicroTime: RFC 3339 with microseconds, as Lease renewTime is written. */
 export function microTime(virtualMs: number): string {
-  return new Date(EPOCH_MS + Math.floor(virtualMs)).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return new Date(epoch() + Math.floor(virtualMs)).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 /** The node's heartbeat Lease, owned by the Node so it goes away with it. */

@@ -5,6 +5,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { loadScenario, InputError } from '../scenario/load.ts';
+import { setEpoch } from '../sim/clock.ts';
 import { runScenario, clusterFor, scheduleSteps } from '../scenario/run.ts';
 import { up } from '../server/up.ts';
 import { durationMs } from '../scenario/schema.ts';
@@ -67,6 +68,8 @@ async function serveUp(file: string | undefined, flags: UpFlags, out: (s: string
   if (!/^\d+(\.\d+)?$/.test(flags.speed) || !(speed > 0)) throw new InputError(`--speed: "${flags.speed}" is not a positive number (use e.g. --speed 10)`);
   const seed = parseSeed(flags.seed);
   const loaded = file !== undefined ? loadScenario(file) : undefined;
+  // A live cluster's virtual time 0 is now, so kubectl's own age arithmetic agrees with ours.
+  setEpoch(Math.floor(Date.now() / 1000) * 1000);
   const cluster = loaded ? clusterFor(loaded, { ...(seed !== undefined ? { seed } : {}), record: false, traceMessages: false }) : undefined;
   if (loaded && cluster) {
     // Timed steps play at their virtual times, as in `kubelife run`.
