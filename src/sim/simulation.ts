@@ -104,7 +104,7 @@ export class Simulation {
    * 410 Gone and must re-list.
    */
   private scheduleCompaction(previousRevision: number): void {
-    this.clock.setTimeout(() => {
+    this.clock.at(this.clock.now() + COMPACTION_INTERVAL_MS, () => {
       const now = this.store.revision();
       if (previousRevision > this.store.compactRevision() && this.etcdActor.getSnapshot().matches('serving')) {
         this.etcdActor.send({ type: 'compaction.started', revision: previousRevision });
@@ -112,7 +112,7 @@ export class Simulation {
         this.etcdActor.send({ type: 'compaction.finished' });
       }
       this.scheduleCompaction(now);
-    }, COMPACTION_INTERVAL_MS);
+    });
   }
 
   /** Container logs for pods/log; installed by whoever runs the kubelets. */
