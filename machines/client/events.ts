@@ -3,7 +3,7 @@
  * object created through the API server, named "<object>.<16 hex digits>" as upstream names them.
  */
 import type { KObject } from '../../src/api/objects.ts';
-import { timestamp } from '../../src/sim/clock.ts';
+import { timestamp } from '../../src/api/time.ts';
 import type { ApiPort } from './port.ts';
 
 export interface EventSource { component: string; host?: string }

@@ -7,7 +7,7 @@
 import type { KObject, LabelSelector, ObjectMeta, PodSpec, ReplicaSet } from '../../src/api/objects.ts';
 import { clone } from '../../src/api/objects.ts';
 import { NAME_ALPHABET } from '../../src/api/names.ts';
-import { fromTimestamp, timestamp } from '../../src/sim/clock.ts';
+import { fromTimestamp, timestamp } from '../../src/api/time.ts';
 import { canonicalJson } from './canonical.ts';
 import { newControllerRef } from './owners.ts';
 

@@ -3,7 +3,7 @@
  * what counts as ready, available, active and terminating.
  */
 import type { Pod, PodCondition } from '../../src/api/objects.ts';
-import { fromTimestamp } from '../../src/sim/clock.ts';
+import { fromTimestamp } from '../../src/api/time.ts';
 
 export function readyCondition(pod: Pod): PodCondition | undefined {
   return (pod.status?.conditions ?? []).find((c) => c.type === 'Ready');

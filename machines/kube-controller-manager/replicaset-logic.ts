@@ -5,7 +5,7 @@
  */
 import type { Pod, ReplicaSet } from '../../src/api/objects.ts';
 import { clone } from '../../src/api/objects.ts';
-import { fromTimestamp } from '../../src/sim/clock.ts';
+import { fromTimestamp } from '../../src/api/time.ts';
 import { isControlledBy, newControllerRef } from './owners.ts';
 import { isPodActive, isPodAvailable, isPodReady, readyCondition } from './pods.ts';
 

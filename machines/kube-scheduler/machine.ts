@@ -7,7 +7,7 @@
 import { assign, setup } from 'xstate';
 import type { Node, Pod } from '../../src/api/objects.ts';
 import { clone } from '../../src/api/objects.ts';
-import { timestamp } from '../../src/sim/clock.ts';
+import { timestamp } from '../../src/api/time.ts';
 import { Informer, objectKey, type Delta } from '../client/informer.ts';
 import type { ApiEvent, ApiPort } from '../client/port.ts';
 import { recordEvent } from '../client/events.ts';

@@ -6,7 +6,7 @@
  */
 import { enqueueActions, setup } from 'xstate';
 import type { PodStatus } from '../../src/api/objects.ts';
-import { timestamp } from '../../src/sim/clock.ts';
+import { timestamp } from '../../src/api/time.ts';
 import { Informer } from '../client/informer.ts';
 import type { ApiEvent, ApiPort } from '../client/port.ts';
 import { podMachine, type PodMachineEvent, type PodMachineInput, type PodSnapshotLike, type WorkerRequest } from '../pod/machine.ts';

@@ -4,7 +4,7 @@
  * heartbeat Lease in kube-node-lease.
  */
 import type { KObject, Node, NodeCondition, Taint } from '../../src/api/objects.ts';
-import { epoch, timestamp } from '../../src/sim/clock.ts';
+import { epoch, timestamp } from '../../src/api/time.ts';
 
 export const KUBELET_VERSION = 'v1.32.2';
 export const CONTAINER_RUNTIME_VERSION = 'containerd://1.7.24';

@@ -5,7 +5,7 @@
  * keeps terminal phases sticky, and deletes a deleted pod (grace 0) once its terminal status is in.
  */
 import type { Pod, PodPhase, PodStatus } from '../../src/api/objects.ts';
-import { timestamp } from '../../src/sim/clock.ts';
+import { timestamp } from '../../src/api/time.ts';
 import { KUBELET_CONDITIONS, mergeConditions, nextPhase } from '../pod/phase.ts';
 import { podStatusOf, type PodSnapshotLike } from '../pod/machine.ts';
 import type { KubeletContext, PodEntry } from './context.ts';

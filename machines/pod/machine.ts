@@ -19,7 +19,7 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Pod, PodCondition, PodPhase, PodStatus } from '../../src/api/objects.ts';
-import { timestamp } from '../../src/sim/clock.ts';
+import { timestamp } from '../../src/api/time.ts';
 import type { ContainerBehaviour } from '../kubelet/behaviour.ts';
 import { findRecord, initialRecords, MIN_GRACE_PERIOD_SECONDS } from './containers.ts';
 import { phaseOf, statusFromSource, type PodStatusSource } from './status.ts';

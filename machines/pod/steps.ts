@@ -4,7 +4,7 @@
  * on the actor's clock). The machine only applies them, so every rule here is testable alone.
  */
 import type { PodPhase } from '../../src/api/objects.ts';
-import { timestamp } from '../../src/sim/clock.ts';
+import { timestamp } from '../../src/api/time.ts';
 import {
   backOffNext, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, EXIT_SIGKILL, EXIT_SIGTERM, findRecord, goDuration,
   IMAGE_BACKOFF_INITIAL_MS, IMAGE_BACKOFF_MAX_MS, inBackOffSince, markExited, markStarted, markStarting, markStatusUnknown,
