@@ -89,6 +89,10 @@ export class ApiServerCore {
     if (!this.o.authenticator || !this.rbac.authorize(user, attrs)) {
       return done(403, errors.forbidden(req.subresource ? `${req.resource}/${req.subresource}` : req.resource, req.group, req.name ?? '', forbiddenReason(user, attrs)), user.username);
     }
+    if ((req.verb === 'update' || req.verb === 'patch' || req.verb === 'delete') && !req.name) {
+      // Item verbs on a collection: upstream has no such route (405), never a nameless write.
+      return done(405, errors.methodNotAllowed(req.verb, req.resource), user.username);
+    }
     if (info.namespaced && !req.namespace && MUTATING.has(req.verb) && req.verb !== 'deletecollection') {
       return done(400, errors.badRequest('the namespace of the object must be set'), user.username);
     }
@@ -226,6 +230,9 @@ export class ApiServerCore {
     const body = req.body as KObject | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) return { code: 400, body: errors.badRequest('the body of the request was empty or not an object') };
     const obj = clone(body);
+    // The decoder defaults a missing apiVersion/kind from the request path, as upstream does.
+    obj.apiVersion ??= apiVersionOf(info);
+    obj.kind ??= info.kind;
     if (obj.apiVersion !== apiVersionOf(info) || obj.kind !== info.kind) {
       return { code: 400, body: errors.badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(info)}) or kind ${obj.kind} does not match ${info.kind}`) };
     }
@@ -242,7 +249,8 @@ export class ApiServerCore {
       return { code: 500, body: errors.internal('resourceVersion should not be set on objects to be created') };
     }
     stages.push('mutating-admission');
-    defaultObject(obj);
+    const undefaultable = this.defaultSafely(obj, info);
+    if (undefaultable) return { code: undefaultable.code, body: undefaultable };
     // Name generation and system fields come after mutating admission, as in the registry store.
     if (!obj.metadata.name && obj.metadata.generateName) {
       obj.metadata.name = generateNameSuffix(obj.metadata.generateName, this.o.rand.string(NAME_ALPHABET, 5));
@@ -318,7 +326,10 @@ export class ApiServerCore {
       const specChanged = JSON.stringify(old['spec']) !== JSON.stringify(obj['spec']);
       obj.metadata.generation = specChanged ? old.metadata.generation + 1 : old.metadata.generation;
     }
-    if (req.subresource !== 'status') defaultObject(obj);
+    if (req.subresource !== 'status') {
+      const undefaultable = this.defaultSafely(obj, info);
+      if (undefaultable) return { code: undefaultable.code, body: undefaultable };
+    }
     stages.push('validation');
     const invalid = this.validate(obj, info);
     if (invalid) return { code: 422, body: invalid };
@@ -349,7 +360,18 @@ export class ApiServerCore {
     const patcher = this.patchers[kind];
     if (!patcher) return { code: 415, body: errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`) };
     if (!current) {
-      if (kind === 'apply') return this.create({ ...req, verb: 'create', body: this.applyAsCreate(req, patcher) }, info, stages);
+      if (kind === 'apply') {
+        // The applied object is the one named on the URL: a different name is refused, a missing one filled in.
+        const created = this.applyAsCreate(req, patcher);
+        if (created && typeof created === 'object' && !Array.isArray(created)) {
+          const meta = (created as KObject).metadata;
+          if (meta && typeof meta === 'object' && meta.name !== undefined && meta.name !== req.name) {
+            return { code: 400, body: errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${req.name})`) };
+          }
+          (created as KObject).metadata = { ...(meta && typeof meta === 'object' ? meta : {}), name: req.name! };
+        }
+        return this.create({ ...req, verb: 'create', body: created }, info, stages);
+      }
       return { code: 404, body: errors.notFound(info.resource, info.group, req.name!) };
     }
     const base = req.subresource === 'scale' ? this.scaleOf(current.value) : current.value;
@@ -480,6 +502,22 @@ export class ApiServerCore {
     (next['spec'] as { replicas: number }).replicas = replicas;
     const r = this.update({ ...req, subresource: undefined }, info, stages, next);
     return r.code === 200 ? { code: 200, body: this.scaleOf(r.body as KObject) } : r;
+  }
+
+  /**
+   * Mutating admission on a body of arbitrary shape (a Pod without spec, containers that are not
+   * a list...). The defaulters assume the shape that validation enforces, so a body they cannot
+   * default is reported as validation would (422), or else as undecodable (400): never a crash.
+   */
+  private defaultSafely(obj: KObject, info: ResourceInfo): Status | undefined {
+    try {
+      defaultObject(obj);
+      return undefined;
+    } catch (e) {
+      const invalid = this.validate(obj, info);
+      if (invalid) return invalid;
+      return errors.badRequest(`the object could not be decoded: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private validate(obj: KObject, info: ResourceInfo): Status | undefined {

@@ -229,12 +229,15 @@ function target(rest: string[]): Target | undefined {
   return { resource, ...(name !== undefined ? { name } : {}), ...(subresource !== undefined ? { subresource } : {}) };
 }
 
+/** The verb for a method on a path; undefined (405) where upstream registers no handler. */
 function verbFor(method: string, t: Target, watch: boolean): Verb | undefined {
   switch (method) {
     case 'GET': return t.name ? (watch ? 'watch' : 'get') : watch ? 'watch' : 'list';
-    case 'POST': return 'create';
-    case 'PUT': return 'update';
-    case 'PATCH': return 'patch';
+    // POST goes to a collection, or to an item's create-style subresource (binding, eviction).
+    case 'POST': return t.name === undefined || t.subresource !== undefined ? 'create' : undefined;
+    // PUT and PATCH only exist on items: on a collection they are 405, not a nameless write.
+    case 'PUT': return t.name !== undefined ? 'update' : undefined;
+    case 'PATCH': return t.name !== undefined ? 'patch' : undefined;
     case 'DELETE': return t.name ? 'delete' : 'deletecollection';
     default: return undefined;
   }
@@ -454,6 +457,9 @@ export function createHandler(opts: HandlerOptions): Handler {
     }
     let open = true;
     let started = false;
+    // An ERROR event (e.g. 410 Expired for a compacted resourceVersion) is the last one: like
+    // kube-apiserver, end the stream after it so the client re-lists instead of hanging.
+    let failed = false;
     const pending: string[] = [];
     const write = (line: string): void => {
       if (!open) return;
@@ -472,6 +478,10 @@ export function createHandler(opts: HandlerOptions): Handler {
         firstTable = false;
       }
       write(JSON.stringify({ type: ev.type, object }) + '\n');
+      if (ev.type === 'ERROR' && !failed) {
+        failed = true;
+        if (started) queueMicrotask(() => { close(); res.end(); });
+      }
     });
     sim.emit({ t: sim.now(), kind: 'request', from, user: response.user, verb: 'watch', path: requestPath(apiReq), stages: response.stages, code: response.code });
     if (!cancel) {
@@ -499,6 +509,10 @@ export function createHandler(opts: HandlerOptions): Handler {
     }
     res.on('close', close);
     req.on('close', close);
+    if (failed) {
+      close();
+      res.end();
+    }
   };
 
   return (req, res) => {
