@@ -5,7 +5,7 @@
  */
 /** XState's Clock port (xstate/src/system.ts), restated because the package does not export it. */
 export interface Clock {
-  setTimeout(fn: (...args: any[]) => void, timeout: number): any;
+  setTimeout: (fn: (...args: any[]) => void, timeout: number) => any;
   clearTimeout(id: any): void;
 }
 
@@ -34,11 +34,14 @@ export class VirtualClock implements Clock {
     return this.live;
   }
 
-  /** Schedules fn at now + delayMs (never in the past). Returns a handle for clearTimeout. */
-  setTimeout(fn: (...args: unknown[]) => void, delayMs: number): Item {
+  /**
+   * Schedules fn at now + delayMs (never in the past). Returns a handle for clearTimeout. A
+   * property rather than a method so the only `setTimeout` in the runtime is this virtual one.
+   */
+  readonly setTimeout = (fn: (...args: unknown[]) => void, delayMs: number): Item => {
     const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
     return this.at(this.nowMs + d, fn as () => void);
-  }
+  };
 
   clearTimeout(handle: unknown): void {
     const item = handle as Item | undefined;
