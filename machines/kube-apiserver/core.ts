@@ -86,7 +86,7 @@ export class ApiServerCore {
     stages.push('authorization');
     const verb = req.verb === 'get' && !req.name ? 'list' : req.verb;
     const attrs = { verb, group: req.group, resource: req.resource, ...(req.subresource ? { subresource: req.subresource } : {}), ...(req.namespace ? { namespace: req.namespace } : {}), ...(req.name ? { name: req.name } : {}) };
-    if (!this.o.authenticator || !this.rbac.authorize(user, attrs)) {
+    if (!this.rbac.authorize(user, attrs)) {
       return done(403, errors.forbidden(req.subresource ? `${req.resource}/${req.subresource}` : req.resource, req.group, req.name ?? '', forbiddenReason(user, attrs)), user.username);
     }
     if ((req.verb === 'update' || req.verb === 'patch' || req.verb === 'delete') && !req.name) {

@@ -23,8 +23,6 @@ export function storyLine(e: TraceEvent): string | undefined {
       return `${secs(e.t)}  ${who(e.actor)}${e.from} -> ${e.to}  (on ${e.event})`;
     case 'note':
       return `${secs(e.t)}  ${who(e.actor)}${e.text}`;
-    case 'decision':
-      return `${secs(e.t)}  ${who(e.actor)}${e.node ? `bind ${e.pod} to ${e.node}` : `cannot place ${e.pod}: ${e.message ?? ''}`}`;
     case 'request': {
       if (e.verb === 'get' || e.verb === 'list' || e.verb === 'watch') return undefined;
       if (e.path.includes('/events') && e.code < 300) return undefined;

@@ -86,12 +86,13 @@ export class VirtualClock implements Clock {
     this.nowMs = t;
   }
 
-  /** Runs every item due at or before `t`, then sets the clock to `t`. */
-  runUntilTime(t: number): void {
+  /** Runs every item due at or before `t` (calling `afterEach` after each), then sets the clock to `t`. */
+  runUntilTime(t: number, afterEach?: () => void): void {
     for (;;) {
       const next = this.peekTime();
       if (next === undefined || next > t) break;
       this.step();
+      afterEach?.();
     }
     if (t > this.nowMs) this.nowMs = t;
   }

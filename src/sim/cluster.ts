@@ -9,7 +9,8 @@ import { apiVersionOf } from '../api/registry.ts';
 import { parseLabelSelector, matchesLabels } from '../api/selectors.ts';
 import type { ApiRequest, ApiResponse } from '../../machines/client/protocol.ts';
 import { schedulerMachine } from '../../machines/kube-scheduler/machine.ts';
-import { kubeProxyMachine } from '../../machines/kube-proxy/machine.ts';
+import { kubeProxyMachine, type KubeProxyContext } from '../../machines/kube-proxy/machine.ts';
+import { route, type Backend } from '../../machines/kube-proxy/rules.ts';
 import { kubeletMachine } from '../../machines/kubelet/machine.ts';
 import { kubeControllerManagerMachine } from '../../machines/kube-controller-manager/machine.ts';
 import { Simulation, ADMIN_TOKEN, infoFor, type SimulationOptions } from './simulation.ts';
@@ -160,13 +161,12 @@ export class Cluster {
   }
 
   /** Where a new connection to ip:port goes, according to a node's kube-proxy rules. */
-  route(node: string, ip: string, port: number, protocol = 'TCP'): { ip: string; port: number; pod?: string } | undefined {
+  route(node: string, ip: string, port: number, protocol = 'TCP'): Backend | undefined {
     const ref = this.sim.component(`kube-proxy/${node}`);
     if (!ref) return undefined;
-    const rules = (ref.getSnapshot() as { context: { rules: Map<string, { backends: Array<{ ip: string; port: number; pod?: string }> }> } }).context.rules;
-    const rule = rules.get(`${ip}:${port}/${protocol}`);
-    if (!rule || rule.backends.length === 0) return undefined;
-    return rule.backends[this.sim.seeds.stream('kube-proxy:route').int(0, rule.backends.length - 1)];
+    const { rules } = (ref.getSnapshot() as { context: KubeProxyContext }).context;
+    const rng = this.sim.seeds.stream('kube-proxy:route');
+    return route(rules, ip, port, protocol, (n) => rng.int(0, n - 1));
   }
 }
 

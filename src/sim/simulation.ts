@@ -6,7 +6,7 @@
 import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import { Subject, type Observable } from 'rxjs';
 import type { KObject } from '../api/objects.ts';
-import { resourceFor, resourceForKind, type ResourceInfo } from '../api/registry.ts';
+import { resourceFor, resourceForKind, storagePrefix, type ResourceInfo } from '../api/registry.ts';
 import { MvccStore } from '../../machines/etcd/mvcc.ts';
 import { etcdMachine } from '../../machines/etcd/machine.ts';
 import { apiserverMachine } from '../../machines/kube-apiserver/machine.ts';
@@ -222,8 +222,7 @@ export class Simulation {
   list(resource: string, group = '', namespace?: string): KObject[] {
     const info = resourceFor(group, resource);
     if (!info) throw new SimulationError(`unknown resource ${group}/${resource}`);
-    const prefix = info.namespaced && namespace ? `/registry/${info.resource}/${namespace}/` : `/registry/${info.resource}/`;
-    return this.store.range(prefix).kvs.map((kv) => kv.value);
+    return this.store.range(storagePrefix(info, namespace)).kvs.map((kv) => kv.value);
   }
 
   /** Runs one queued item. Returns false when nothing is left. */
@@ -235,12 +234,7 @@ export class Simulation {
 
   /** Runs until virtual time `t` (inclusive of items due then). */
   runUntilTime(t: number): void {
-    for (;;) {
-      const next = this.clock.peekTime();
-      if (next === undefined || next > t) break;
-      this.step();
-    }
-    if (t > this.clock.now()) this.clock.advanceTo(t);
+    this.clock.runUntilTime(t, () => this.raiseFailures());
   }
 
   /** Runs for a virtual duration. */

@@ -1,6 +1,6 @@
 /**
  * The trace: one typed, serialisable event per actor transition, network message, store write,
- * API request, scheduler decision and Kubernetes Event. Keys are stable system ids (never XState
+ * API request, explanation note (the scheduler's choices among them) and Kubernetes Event. Keys are stable system ids (never XState
  * session ids), and every event's keys are written in a fixed order, so the same seed gives the
  * same bytes.
  */
@@ -46,14 +46,6 @@ export interface KubeEventEvent extends Base {
   source: string;
   message: string;
 }
-export interface DecisionEvent extends Base {
-  kind: 'decision';
-  actor: string;
-  pod: string;
-  node?: string;
-  scores?: Array<{ node: string; total: number }>;
-  message?: string;
-}
 export interface NoteEvent extends Base {
   kind: 'note';
   actor: string;
@@ -72,7 +64,6 @@ export type TraceEvent =
   | WriteEvent
   | RequestEvent
   | KubeEventEvent
-  | DecisionEvent
   | NoteEvent
   | StepEvent;
 
@@ -81,7 +72,7 @@ export function isHeartbeat(e: TraceEvent): boolean {
   if (e.kind === 'transition' && e.actor === 'etcd' && (e.from === 'compacting' || e.to === 'compacting')) return true;
   if (e.kind === 'write') return e.key.startsWith('/registry/leases/');
   if (e.kind === 'request') return e.path.includes('/leases/');
-  if (e.kind === 'send' || e.kind === 'deliver' || e.kind === 'drop') return e.what.includes('/leases/') || e.what.includes('leases');
+  if (e.kind === 'send' || e.kind === 'deliver' || e.kind === 'drop') return e.what.includes('leases');
   return false;
 }
 

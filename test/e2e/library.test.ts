@@ -17,3 +17,22 @@ describe('the library entry point (README example)', () => {
     expect(cluster.sim.runUntil(() => cluster.pod('default', 'nginx') === undefined, 60_000)).toBe(true);
   });
 });
+
+describe('routing through kube-proxy', () => {
+  it('sends a connection to the Service to a ready pod on its target port', async () => {
+    const { loadScenario } = await import('../../src/scenario/load.ts');
+    const { runScenario } = await import('../../src/scenario/run.ts');
+    const { cluster } = runScenario(loadScenario('examples/service.yaml'), { record: false });
+    const svc = cluster.sim.get('services', 'default', 'web') as unknown as { spec: { clusterIP: string } };
+    const podIPs = cluster.pods('default').filter((p) => p.metadata.labels?.['app'] === 'web').map((p) => p.status?.podIP);
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const b = cluster.route('worker-2', svc.spec.clusterIP, 80);
+      expect(b?.port).toBe(8080);
+      expect(podIPs).toContain(b?.ip);
+      seen.add(b!.ip);
+    }
+    expect(seen.size).toBeGreaterThan(1);
+    expect(cluster.route('worker-2', svc.spec.clusterIP, 81)).toBeUndefined();
+  });
+});

@@ -80,7 +80,7 @@ function play(nodes: NodeSpec[], pods: PodSpec[], seed: number) {
   let lastRev = 0;
   cluster.sim.trace$.subscribe((e) => {
     if (e.kind !== 'write') return;
-    if (e.rev <= lastRev && e.rev !== lastRev) problems.push(`revision went from ${lastRev} to ${e.rev}`);
+    if (e.rev < lastRev) problems.push(`revision went from ${lastRev} to ${e.rev}`);
     lastRev = Math.max(lastRev, e.rev);
     if (!e.key.startsWith('/registry/pods/') || e.op === 'delete') return;
     const [, , , ns, name] = e.key.split('/');
