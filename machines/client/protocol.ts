@@ -24,6 +24,10 @@ export interface RequestQuery {
   container?: string;
   tailLines?: number;
   previous?: boolean;
+  sinceSeconds?: number;
+  limitBytes?: number;
+  timestamps?: boolean;
+  follow?: boolean;
   [key: string]: unknown;
 }
 

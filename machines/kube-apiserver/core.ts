@@ -18,11 +18,25 @@ import { RbacAuthorizer, forbiddenReason } from './rbac.ts';
 import { defaultObject, qosClass } from './admission.ts';
 import { mergePatcher, type Patcher } from './patch.ts';
 import { translate } from './watch.ts';
+import { timestampNano } from '../../src/api/time.ts';
 
 export interface Rand {
   int(min: number, max: number): number;
   string(alphabet: string, n: number): string;
 }
+
+/** One line a container wrote, at a virtual time. */
+export interface LogEntry {
+  t: number;
+  line: string;
+}
+
+/** A log line as pods/log writes it: with `timestamps`, prefixed by its RFC3339Nano time. */
+export function formatLogLine(e: LogEntry, timestamps: boolean): string {
+  return `${timestamps ? timestampNano(e.t) + ' ' : ''}${e.line}\n`;
+}
+
+const utf8 = new TextEncoder();
 
 export interface ApiServerOptions {
   store: MvccStore<KObject>;
@@ -35,7 +49,7 @@ export interface ApiServerOptions {
   /** Extra patchers (strategic, json, apply) installed by the HTTP layer. */
   patchers?: Partial<Record<'merge' | 'json' | 'strategic' | 'apply', Patcher>>;
   /** Container logs for pods/log, kept by the kubelets. */
-  logs?: (namespace: string, pod: string, container: string | undefined, previous: boolean) => string[] | undefined;
+  logs?: (namespace: string, pod: string, container: string | undefined, previous: boolean) => readonly LogEntry[] | undefined;
   serviceCidrBase?: number;
 }
 
@@ -466,17 +480,51 @@ export class ApiServerCore {
   }
 
   private log(req: ApiRequest): { code: number; body: unknown } {
+    const r = this.logEntries(req);
+    if ('code' in r) return r;
+    return { code: 200, body: r.entries.map((e) => formatLogLine(e, req.query?.timestamps === true)).join('') };
+  }
+
+  /**
+   * The lines `pods/log` returns (after tailLines and sinceSeconds), or the error. Exposed for
+   * `follow`, which the HTTP layer streams by asking again as the container writes.
+   */
+  logEntries(req: ApiRequest): { entries: readonly LogEntry[]; container: string; total: number } | { code: number; body: unknown } {
     const podInfo = resourceFor('', 'pods')!;
     const pod = this.read(podInfo, req.namespace, req.name!) as Pod | undefined;
     if (!pod) return { code: 404, body: errors.notFound('pods', '', req.name!) };
     const names = pod.spec.containers.map((c) => c.name);
     const container = req.query?.container ?? (names.length === 1 ? names[0] : undefined);
     if (!container) return { code: 400, body: errors.badRequest(`a container name must be specified for pod ${req.name}, choose one of: [${names.join(' ')}]`) };
-    const lines = this.o.logs?.(req.namespace!, req.name!, container, req.query?.previous === true);
-    if (!lines) return { code: 400, body: errors.badRequest(`container "${container}" in pod "${req.name}" is waiting to start: ContainerCreating`) };
+    if (!names.includes(container) && !(pod.spec.initContainers ?? []).some((c) => c.name === container)) {
+      return { code: 400, body: errors.badRequest(`container ${container} is not valid for pod ${req.name}`) };
+    }
+    const previous = req.query?.previous === true;
+    const lines = this.o.logs?.(req.namespace!, req.name!, container, previous);
+    if (!lines) {
+      if (previous) return { code: 400, body: errors.badRequest(`previous terminated container "${container}" in pod "${req.name}" not found`) };
+      const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+      const reason = statuses.find((s) => s.name === container)?.state?.waiting?.reason ?? 'ContainerCreating';
+      return { code: 400, body: errors.badRequest(`container "${container}" in pod "${req.name}" is waiting to start: ${reason}`) };
+    }
+    let chosen = lines;
+    const since = req.query?.sinceSeconds;
+    if (since !== undefined && since > 0) chosen = chosen.filter((e) => e.t >= this.o.now() - since * 1000);
     const tail = req.query?.tailLines;
-    const chosen = tail !== undefined && tail >= 0 ? lines.slice(Math.max(0, lines.length - tail)) : lines;
-    return { code: 200, body: chosen.map((l) => l + '\n').join('') };
+    if (tail !== undefined && tail >= 0) chosen = chosen.slice(Math.max(0, chosen.length - tail));
+    const limit = req.query?.limitBytes;
+    if (limit !== undefined && limit > 0) {
+      const out: LogEntry[] = [];
+      let bytes = 0;
+      for (const e of chosen) {
+        const n = utf8.encode(formatLogLine(e, req.query?.timestamps === true)).length;
+        if (bytes + n > limit) break;
+        bytes += n;
+        out.push(e);
+      }
+      chosen = out;
+    }
+    return { entries: chosen, container, total: lines.length };
   }
 
   private scaleOf(obj: KObject): KObject {

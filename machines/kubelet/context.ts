@@ -15,7 +15,19 @@ import type { KubeletNodeConfig } from './node.ts';
 import type { ImageRegistry } from './registry.ts';
 
 /** Where container log lines go (the cluster keeps them for `kubectl logs`). */
-export type LogSink = (namespace: string, pod: string, container: string, line: string) => void;
+export type LogSink = (line: LogLine) => void;
+
+/** One line a container wrote: which pod (by uid too, names are reused), which start of it. */
+export interface LogLine {
+  namespace: string;
+  pod: string;
+  uid: string;
+  container: string;
+  /** Which start of the container (0 = the first); `kubectl logs --previous` reads the one before. */
+  attempt: number;
+  /** Absent for the start itself (a container that writes nothing still has a log, empty). */
+  line?: string;
+}
 
 export interface NodeState {
   uid?: string;

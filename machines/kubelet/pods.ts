@@ -229,7 +229,9 @@ export function onPullCompleted(ctx: KubeletContext, fx: KubeletEffects, jobId: 
 function runContainer(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, container: string, attempt: number, image: ImageInfo): void {
   podEvent(ctx, entry, 'Normal', 'Created', `Created container: ${container}`, container);
   podEvent(ctx, entry, 'Normal', 'Started', `Started container ${container}`, container);
-  const { name, namespace } = entry.pod.metadata;
-  for (const line of entry.behaviours[container]?.logs ?? []) ctx.logSink?.(namespace ?? 'default', name ?? '', container, line);
+  const { name, namespace, uid } = entry.pod.metadata;
+  const where = { namespace: namespace ?? 'default', pod: name ?? '', uid: uid ?? '', container, attempt };
+  ctx.logSink?.(where);
+  for (const line of entry.behaviours[container]?.logs ?? []) ctx.logSink?.({ ...where, line });
   tellWorker(fx, entry, { type: 'container.started', container, attempt, containerID: `containerd://${randomHex64(ctx.port)}`, image: image.ref, imageID: image.imageID });
 }

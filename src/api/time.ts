@@ -26,6 +26,18 @@ export function timestamp(virtualMs: number): string {
   return new Date(epochMs + Math.floor(virtualMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/**
+ * Go's RFC3339Nano for a virtual time (millisecond precision; trailing zeros of the fraction
+ * dropped, as Go does): the prefix `kubectl logs --timestamps` puts on each line.
+ */
+export function timestampNano(virtualMs: number): string {
+  const iso = new Date(epochMs + Math.floor(virtualMs)).toISOString();
+  return iso.replace(/\.(\d+)Z$/, (_m, f: string) => {
+    const trimmed = f.replace(/0+$/, '');
+    return trimmed ? `.${trimmed}Z` : 'Z';
+  });
+}
+
 /** Virtual milliseconds for an RFC 3339 timestamp written by `timestamp`. */
 export function fromTimestamp(ts: string): number {
   return Date.parse(ts) - epochMs;

@@ -9,10 +9,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { RESOURCES, apiVersionOf, resourceFor, type ResourceInfo } from '../api/registry.ts';
+import { RESOURCES, apiVersionOf, resourceFor, storageKey, type ResourceInfo } from '../api/registry.ts';
 import { errors, type Status } from '../api/status.ts';
-import type { KObject } from '../api/objects.ts';
+import type { KObject, Pod } from '../api/objects.ts';
 import { requestPath, type ApiRequest, type RequestQuery, type Verb } from '../../machines/client/protocol.ts';
+import { formatLogLine } from '../../machines/kube-apiserver/core.ts';
 import type { Simulation } from '../sim/simulation.ts';
 import { toTable, type IncludeObject } from './printers.ts';
 import { PATCHERS } from './patch.ts';
@@ -58,6 +59,12 @@ export interface HandlerOptions {
   installPatchers?: boolean;
   /** Called after every served request (the pacer may want to run the clock at once). */
   onServed?: () => void;
+  /**
+   * Wall milliseconds between BOOKMARK events on watches that allow them (default 60,000: the
+   * watch cache sends one about every minute) and between polls of a followed log (default 100).
+   */
+  bookmarkIntervalMs?: number;
+  logPollMs?: number;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -437,6 +444,7 @@ export function createHandler(opts: HandlerOptions): Handler {
     const r = sim.serve(apiReq, from);
     opts.onServed?.();
     if (typeof r.body === 'string') {
+      if (apiReq.subresource === 'log' && apiReq.query?.follow === true && r.code === 200) return followLog(req, res, apiReq, r.body);
       res.writeHead(r.code, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(r.body) });
       res.end(r.body);
       return;
@@ -449,6 +457,57 @@ export function createHandler(opts: HandlerOptions): Handler {
       body = table(r.body, info, apiReq, sim.now());
     }
     sendJson(res, r.code, body, headers);
+  };
+
+  /**
+   * `kubectl logs -f`: the lines so far, then each new line as the container writes it, until the
+   * container stops (terminated, restarted) or the pod goes — then the stream ends, as the
+   * kubelet's does when the container's log file is closed.
+   */
+  const followLog = (req: IncomingMessage, res: ServerResponse, apiReq: ApiRequest, first: string): void => {
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.write(first);
+    const timestamps = apiReq.query?.timestamps === true;
+    const base: ApiRequest = { ...apiReq, query: { ...apiReq.query } };
+    delete base.query!.tailLines;
+    delete base.query!.sinceSeconds;
+    delete base.query!.limitBytes;
+    const start = sim.api.logEntries(base);
+    if ('code' in start) {
+      res.end();
+      return;
+    }
+    let seen = start.total;
+    const container = start.container;
+    const key = storageKey(resourceFor('', 'pods')!, apiReq.namespace, apiReq.name!);
+    const identity = (): string | undefined => {
+      const pod = sim.store.get(key)?.value as Pod | undefined;
+      if (!pod) return undefined;
+      const st = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === container);
+      if (st?.state?.terminated) return undefined;
+      return `${pod.metadata.uid}/${st?.restartCount ?? 0}`;
+    };
+    const startedAs = identity();
+    const poll = (): void => {
+      const now = sim.api.logEntries(base);
+      if (!('code' in now)) {
+        // A restarted container has a fresh log: its lines are not this stream's.
+        if (now.total >= seen) for (const e of now.entries.slice(seen)) res.write(formatLogLine(e, timestamps));
+        seen = Math.max(seen, now.total);
+      }
+      if (startedAs === undefined || identity() !== startedAs) end();
+    };
+    const timer = setInterval(poll, opts.logPollMs ?? 100);
+    timer.unref();
+    let open = true;
+    const end = (): void => {
+      if (!open) return;
+      open = false;
+      clearInterval(timer);
+      res.end();
+    };
+    res.on('close', end);
+    req.on('close', end);
   };
 
   const serveWatch = (req: IncomingMessage, res: ServerResponse, apiReq: ApiRequest): void => {
@@ -493,11 +552,13 @@ export function createHandler(opts: HandlerOptions): Handler {
     started = true;
     for (const l of pending.splice(0)) res.write(l);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let bookmark: ReturnType<typeof setInterval> | undefined;
     const close = (): void => {
       if (!open) return;
       open = false;
       cancel();
       if (timer) clearTimeout(timer);
+      if (bookmark) clearInterval(bookmark);
     };
     const secs = apiReq.query?.timeoutSeconds;
     if (secs !== undefined && secs > 0) {
@@ -506,6 +567,17 @@ export function createHandler(opts: HandlerOptions): Handler {
         res.end();
       }, secs * 1000);
       timer.unref();
+    }
+    if (apiReq.query?.allowWatchBookmarks === true && info && !failed) {
+      // BOOKMARK: an object of the watched kind carrying only the resourceVersion the client may
+      // resume from (the store's revision: every change up to it has been sent).
+      const kind = info.kind;
+      const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+      bookmark = setInterval(() => {
+        if (!open) return;
+        write(JSON.stringify({ type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: String(sim.store.revision()) } } }) + '\n');
+      }, opts.bookmarkIntervalMs ?? 60_000);
+      bookmark.unref();
     }
     res.on('close', close);
     req.on('close', close);

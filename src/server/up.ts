@@ -76,6 +76,9 @@ export interface UpOptions {
   /** Table printer override; null = plain JSON lists only. Default: src/server/printers.ts. */
   table?: TableHook | null;
   log?: (line: string) => void;
+  /** Wall ms between watch BOOKMARKs (default 60,000) and between polls of `logs -f` (default 100). */
+  bookmarkIntervalMs?: number;
+  logPollMs?: number;
 }
 
 export interface RunningServer {
@@ -121,7 +124,11 @@ export async function up(opts: UpOptions = {}): Promise<RunningServer> {
   const interval = setInterval(pace, opts.tickMs ?? 20);
 
   const certs = await generateCertificates();
-  const server = createServer({ cert: certs.cert, key: certs.key }, createHandler({ sim, from: 'kubectl', ...(opts.table !== undefined ? { table: opts.table } : {}) }));
+  const server = createServer({ cert: certs.cert, key: certs.key }, createHandler({
+    sim, from: 'kubectl', ...(opts.table !== undefined ? { table: opts.table } : {}),
+    ...(opts.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
+    ...(opts.logPollMs !== undefined ? { logPollMs: opts.logPollMs } : {}),
+  }));
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
     server.listen(opts.port ?? 6443, '127.0.0.1', () => {

@@ -12,6 +12,8 @@ import { schedulerMachine } from '../../machines/kube-scheduler/machine.ts';
 import { kubeProxyMachine, type KubeProxyContext } from '../../machines/kube-proxy/machine.ts';
 import { route, type Backend } from '../../machines/kube-proxy/rules.ts';
 import { kubeletMachine } from '../../machines/kubelet/machine.ts';
+import type { LogLine } from '../../machines/kubelet/context.ts';
+import type { LogEntry } from '../../machines/kube-apiserver/core.ts';
 import { kubeControllerManagerMachine } from '../../machines/kube-controller-manager/machine.ts';
 import { Simulation, ADMIN_TOKEN, infoFor, type SimulationOptions } from './simulation.ts';
 
@@ -64,11 +66,15 @@ export function nodeDefaults(n: NodeOptions): Required<Omit<NodeOptions, 'role'>
 
 export class Cluster {
   readonly sim: Simulation;
-  private logs = new Map<string, string[]>();
+  /** Container logs by namespace/pod/container: the pod's uid and every start's lines, in order. */
+  private logs = new Map<string, { uid: string; instances: Array<{ attempt: number; lines: LogEntry[] }> }>();
 
   constructor(readonly options: ClusterOptions) {
     this.sim = new Simulation(options);
-    this.sim.logProvider = (ns, pod, container, previous) => this.logs.get(`${ns}/${pod}/${container}${previous ? '/previous' : ''}`);
+    this.sim.logProvider = (ns, pod, container, previous) => {
+      const inst = this.logs.get(`${ns}/${pod}/${container}`)?.instances;
+      return inst?.[inst.length - (previous ? 2 : 1)]?.lines;
+    };
     const sim = this.sim;
     sim.authenticator.add({ token: 'kube-scheduler-token', username: 'system:kube-scheduler', groups: [] });
     sim.authenticator.add({ token: 'kube-controller-manager-token', username: 'system:kube-controller-manager', groups: [] });
@@ -87,7 +93,7 @@ export class Cluster {
       node,
       images: this.options.images ?? [],
       behaviours: this.options.behaviours ?? [],
-      logSink: (ns: string, pod: string, container: string, line: string) => this.appendLog(`${ns}/${pod}/${container}`, line),
+      logSink: (l: LogLine) => this.appendLog(l),
     }, token);
     if (this.options.kubeProxy !== false) this.sim.addComponent(`kube-proxy/${node.name}`, kubeProxyMachine as AnyActorLogic, { node: node.name }, 'kube-proxy-token');
   }
@@ -111,10 +117,21 @@ export class Cluster {
     this.sim.stopComponent(`kube-proxy/${name}`);
   }
 
-  private appendLog(key: string, line: string): void {
-    const l = this.logs.get(key) ?? [];
-    l.push(line);
-    this.logs.set(key, l);
+  private appendLog(l: LogLine): void {
+    const key = `${l.namespace}/${l.pod}/${l.container}`;
+    let c = this.logs.get(key);
+    if (!c || c.uid !== l.uid) {
+      c = { uid: l.uid, instances: [] };
+      this.logs.set(key, c);
+    }
+    let inst = c.instances[c.instances.length - 1];
+    if (!inst || inst.attempt !== l.attempt) {
+      inst = { attempt: l.attempt, lines: [] };
+      c.instances.push(inst);
+      // The runtime keeps the current and the previous container's logs, no more.
+      if (c.instances.length > 2) c.instances.shift();
+    }
+    if (l.line !== undefined) inst.lines.push({ t: this.sim.now(), line: l.line });
   }
 
   /** Sends create-or-update requests for objects as the admin client (kubectl apply, roughly). */

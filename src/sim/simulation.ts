@@ -10,7 +10,7 @@ import { resourceFor, resourceForKind, storagePrefix, type ResourceInfo } from '
 import { MvccStore } from '../../machines/etcd/mvcc.ts';
 import { etcdMachine } from '../../machines/etcd/machine.ts';
 import { apiserverMachine } from '../../machines/kube-apiserver/machine.ts';
-import { ApiServerCore } from '../../machines/kube-apiserver/core.ts';
+import { ApiServerCore, type LogEntry } from '../../machines/kube-apiserver/core.ts';
 import { TokenAuthenticator, type TokenEntry } from '../../machines/kube-apiserver/authn.ts';
 import { bootstrapObjects } from '../../machines/kube-apiserver/bootstrap.ts';
 import { describeRequest, requestPath, type ApiRequest, type ApiResponse } from '../../machines/client/protocol.ts';
@@ -116,7 +116,7 @@ export class Simulation {
   }
 
   /** Container logs for pods/log; installed by whoever runs the kubelets. */
-  logProvider: ((ns: string, pod: string, container: string | undefined, previous: boolean) => string[] | undefined) | undefined;
+  logProvider: ((ns: string, pod: string, container: string | undefined, previous: boolean) => readonly LogEntry[] | undefined) | undefined;
 
   /** The trace as an rxjs Observable (events from now on). */
   get trace$(): Observable<TraceEvent> {
