@@ -54,5 +54,13 @@ export function bootstrapObjects(): KObject[] {
     binding('system:kube-controller-manager', 'system:kube-controller-manager', { kind: 'User', name: 'system:kube-controller-manager' }),
     binding('system:node', 'system:node', { kind: 'Group', name: 'system:nodes' }),
     binding('system:node-proxier', 'system:node-proxier', { kind: 'User', name: 'system:kube-proxy' }),
+    // The apiserver's own Service, kept by its "kubernetes" bootstrap controller: the first IP of
+    // the service CIDR, port https 443 -> the secure port, no selector (its endpoints are the
+    // apiserver itself, which kubelife does not model as an address).
+    {
+      apiVersion: 'v1', kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+    },
   ];
 }

@@ -297,6 +297,48 @@ export function apiGroupList(): unknown {
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => { const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g) as Record<string, unknown>; return rest; }) };
 }
 
+const AGGREGATED_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Does the client accept aggregated discovery (apidiscovery.k8s.io/v2), as kubectl 1.30+ does? */
+function wantsAggregated(req: IncomingMessage): boolean {
+  const accept = String(req.headers.accept ?? '');
+  return accept.split(',').some((part) => {
+    const params = new Map(part.split(';').slice(1).map((kv) => kv.trim().split('=') as [string, string]));
+    return params.get('g') === 'apidiscovery.k8s.io' && params.get('v') === 'v2' && params.get('as') === 'APIGroupDiscoveryList';
+  });
+}
+
+/**
+ * Aggregated discovery: `/api` (the core group, nameless) or `/apis` (every named group) with all
+ * their resources in one document, so kubectl needs no per-group-version requests.
+ */
+export function aggregatedDiscovery(core: boolean): unknown {
+  const groups = core ? [''] : [...new Set(RESOURCES.filter((r) => r.group !== '').map((r) => r.group))];
+  const items = groups.map((group) => ({
+    metadata: { ...(group ? { name: group } : {}), creationTimestamp: null },
+    versions: groupVersions().filter((gv) => gv.group === group).map((gv) => ({
+      version: gv.version,
+      freshness: 'Current',
+      resources: RESOURCES.filter((r) => r.group === group && r.version === gv.version).map((r) => ({
+        resource: r.resource,
+        responseKind: { group: r.group, version: r.version, kind: r.kind },
+        scope: r.namespaced ? 'Namespaced' : 'Cluster',
+        singularResource: r.singular,
+        verbs: r.verbs,
+        ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
+        ...(r.categories.length ? { categories: r.categories } : {}),
+        ...(r.subresources.length ? {
+          subresources: r.subresources.map((s) => {
+            const si = SUBRESOURCE_INFO[s] ?? { verbs: ['get'] };
+            return { subresource: s, responseKind: { group: si.group ?? r.group, version: si.version ?? r.version, kind: si.kind ?? r.kind }, verbs: si.verbs };
+          }),
+        } : {}),
+      })),
+    })),
+  }));
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+}
+
 function gvKey(gv: { group: string; version: string }): string {
   return gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`;
 }
@@ -376,6 +418,9 @@ export function createHandler(opts: HandlerOptions): Handler {
     if (discovery) {
       if (!authenticated(req)) return sendStatus(res, errors.unauthorized());
       if (method !== 'GET') return sendStatus(res, errors.methodNotAllowed(method.toLowerCase(), p));
+      if ((p === '/api' || p === '/apis') && wantsAggregated(req)) {
+        return sendJson(res, 200, aggregatedDiscovery(p === '/api'), { 'Content-Type': AGGREGATED_TYPE, Vary: 'Accept' });
+      }
       if (p === '/api') return sendJson(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.socket.localAddress ? `${req.socket.localAddress}:${req.socket.localPort}` : '127.0.0.1:6443' }] });
       if (p === '/apis') return sendJson(res, 200, apiGroupList());
       if (p === '/openapi/v3') return sendJson(res, 200, openapiRoot());

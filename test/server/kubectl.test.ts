@@ -83,6 +83,36 @@ describe.skipIf(!haveKubectl)('kubelife up + real kubectl', () => {
     expect(r.stdout).toMatch(/^nodes\s+no\s+v1\s+false\s+Node$/m);
   });
 
+  it('discovery is aggregated: a cold kubectl needs only GET /api and /apis', async () => {
+    const cold = join(dir, 'cold-cache');
+    const r = await kubectl(dir, kc, ['api-resources', '-v=6', '--cache-dir', cold]);
+    expect(r.code, r.stderr).toBe(0);
+    const gets = r.stderr.split('\n').filter((l) => /GET https:\/\/\S+/.test(l)).map((l) => /GET https:\/\/[^/]+(\S+)/.exec(l)![1]!.replace(/\?.*$/, ''));
+    expect(gets.sort()).toEqual(['/api', '/apis']);
+    expect(r.stdout).toMatch(/^replicasets\s+rs\s+apps\/v1\s+true\s+ReplicaSet$/m);
+    // Legacy discovery still answers clients that do not ask for the aggregated form.
+    const legacy = await https(server!, 'GET', '/apis', { token: ADMIN_TOKEN });
+    expect(JSON.parse(legacy.body).kind).toBe('APIGroupList');
+    const agg = await new Promise<{ type: string; body: { kind: string; items: Array<{ versions: Array<{ resources: Array<{ resource: string; responseKind?: unknown; scope: string; subresources?: Array<{ subresource: string; responseKind?: { kind: string } }> }> }> }> } }>((resolve, reject) => {
+      const req = request(`${server!.url}/apis`, { ca: server!.caCert, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } }, (res) => {
+        let b = '';
+        res.on('data', (c: Buffer) => (b += c.toString()));
+        res.on('end', () => resolve({ type: String(res.headers['content-type']), body: JSON.parse(b) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(agg.type).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    expect(agg.body.kind).toBe('APIGroupDiscoveryList');
+    const resources = agg.body.items.flatMap((i) => i.versions.flatMap((v) => v.resources));
+    for (const res of resources) {
+      expect(res.responseKind, res.resource).toBeDefined();
+      expect(['Namespaced', 'Cluster']).toContain(res.scope);
+    }
+    const deploy = resources.find((x) => x.resource === 'deployments')!;
+    expect(deploy.subresources?.find((s) => s.subresource === 'scale')?.responseKind?.kind).toBe('Scale');
+  });
+
   it('apply a pod, see it Running, delete it', async () => {
     writeFileSync(join(dir, 'pod.yaml'), POD);
     const applied = await kubectl(dir, kc, ['apply', '-f', join(dir, 'pod.yaml')]);

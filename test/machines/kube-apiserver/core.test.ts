@@ -24,7 +24,7 @@ function server() {
   });
   for (const o of bootstrapObjects()) {
     const info = resourceForKind(o.apiVersion, o.kind)!;
-    const r = core.handle({ verb: 'create', group: info.group, version: info.version, resource: info.resource, body: o, token: ADMIN });
+    const r = core.handle({ verb: 'create', group: info.group, version: info.version, resource: info.resource, ...(info.namespaced ? { namespace: o.metadata.namespace ?? 'default' } : {}), body: o, token: ADMIN });
     expect(r.code).toBe(201);
   }
   return { core, store, tick: (ms: number) => (now += ms) };
