@@ -1,17 +1,18 @@
 /**
  * The event recorder every component uses (client-go's record.EventRecorder): a core/v1 Event
- * object created through the API server, named "<object>.<16 hex digits>" as upstream names them.
+ * object created through the API server, named "<object>.<UnixNano in hex>" as upstream names them.
  */
 import type { KObject } from '../../src/api/objects.ts';
-import { timestamp } from '../../src/api/time.ts';
+import { epoch, timestamp } from '../../src/api/time.ts';
 import type { ApiPort } from './port.ts';
 
 export interface EventSource { component: string; host?: string }
 
 /** Builds and sends an Event about `obj`. Returns the request id. */
 export function recordEvent(port: ApiPort, source: EventSource, obj: KObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): string {
-  let suffix = '';
-  for (let i = 0; i < 16; i++) suffix += '0123456789abcdef'[port.randomInt(0, 15)];
+  // client-go names an Event "<object>.<UnixNano in hex>", so names sort by time: virtual time at
+  // millisecond precision, with seeded nanoseconds below it to keep names apart.
+  const suffix = ((BigInt(epoch() + port.now()) * 1_000_000n) + BigInt(port.randomInt(0, 999_999))).toString(16);
   const ts = timestamp(port.now());
   const ns = obj.metadata.namespace ?? 'default';
   const event = {
