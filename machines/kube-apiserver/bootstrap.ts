@@ -50,6 +50,11 @@ export function bootstrapObjects(): KObject[] {
       rule(['', 'discovery.k8s.io'], ['services', 'endpoints', 'endpointslices', 'nodes'], READ),
       rule(['', 'events.k8s.io'], ['events'], ['create', 'patch', 'update']),
     ]),
+    clusterRole('system:basic-user', [
+      rule(['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], ['create']),
+      rule(['authentication.k8s.io'], ['selfsubjectreviews'], ['create']),
+    ]),
+    binding('system:basic-user', 'system:basic-user', { kind: 'Group', name: 'system:authenticated' }),
     binding('system:kube-scheduler', 'system:kube-scheduler', { kind: 'User', name: 'system:kube-scheduler' }),
     binding('system:kube-controller-manager', 'system:kube-controller-manager', { kind: 'User', name: 'system:kube-controller-manager' }),
     binding('system:node', 'system:node', { kind: 'Group', name: 'system:nodes' }),

@@ -7,7 +7,7 @@
 import type { KObject, Pod } from '../../src/api/objects.ts';
 import { clone } from '../../src/api/objects.ts';
 import { errors, isStatus, success, type Status } from '../../src/api/status.ts';
-import { apiVersionOf, resourceFor, storageKey, storagePrefix, type ResourceInfo } from '../../src/api/registry.ts';
+import { REVIEW_RESOURCES, apiVersionOf, resourceFor, storageKey, storagePrefix, type ResourceInfo } from '../../src/api/registry.ts';
 import { parseLabelSelector, parseFieldSelector, matchesLabels, matchesFields, objectFields } from '../../src/api/selectors.ts';
 import { validateObject } from '../../src/api/schemas.ts';
 import { generateNameSuffix, NAME_ALPHABET } from '../../src/api/names.ts';
@@ -103,6 +103,10 @@ export class ApiServerCore {
     if (!this.rbac.authorize(user, attrs)) {
       return done(403, errors.forbidden(req.subresource ? `${req.resource}/${req.subresource}` : req.resource, req.group, req.name ?? '', forbiddenReason(user, attrs)), user.username);
     }
+    if (!info.verbs.includes(verb === 'list' && req.name ? 'get' : verb)) {
+      return done(405, { ...errors.methodNotAllowed(req.verb, req.resource), message: 'the server does not allow this method on the requested resource' }, user.username);
+    }
+    if (REVIEW_RESOURCES.has(`${info.group}/${info.resource}`)) return done(...this.review(req, info, user), user.username);
     if ((req.verb === 'update' || req.verb === 'patch' || req.verb === 'delete') && !req.name) {
       // Item verbs on a collection: upstream has no such route (405), never a nameless write.
       return done(405, errors.methodNotAllowed(req.verb, req.resource), user.username);
@@ -124,6 +128,7 @@ export class ApiServerCore {
     if (!user) return { response: { code: 401, body: errors.unauthorized(), stages, user: '' } };
     const info = resourceFor(req.group, req.resource);
     if (!info) return { response: { code: 404, body: errors.notFound(req.resource, req.group, ''), stages, user: user.username } };
+    if (!info.verbs.includes('watch')) return { response: { code: 405, body: { ...errors.methodNotAllowed('watch', req.resource), message: 'the server does not allow this method on the requested resource' }, stages, user: user.username } };
     stages.push('authorization');
     const attrs = { verb: 'watch', group: req.group, resource: req.resource, ...(req.namespace ? { namespace: req.namespace } : {}) };
     if (!this.rbac.authorize(user, attrs)) {
@@ -160,6 +165,45 @@ export class ApiServerCore {
       }
       throw e;
     }
+  }
+
+  /**
+   * SelfSubjectAccessReview / SubjectAccessReview (may the user do this?) and SelfSubjectReview
+   * (who am I?): answered from the authorizer, returned with a status, never stored.
+   */
+  private review(req: ApiRequest, info: ResourceInfo, user: UserInfo): [number, unknown] {
+    const body = req.body as { spec?: Record<string, unknown>; metadata?: Record<string, unknown> } | undefined;
+    const base = { apiVersion: `${info.group}/${info.version}`, kind: info.kind, metadata: { ...(body?.metadata ?? {}), creationTimestamp: null } };
+    if (info.resource === 'selfsubjectreviews') {
+      return [201, { ...base, status: { userInfo: { username: user.username, groups: user.groups } } }];
+    }
+    const spec = body?.spec ?? {};
+    let subject = user;
+    if (info.resource === 'subjectaccessreviews') {
+      if (typeof spec['user'] !== 'string' && !Array.isArray(spec['groups'])) {
+        return [422, errors.invalid(info.kind, info.group, '', [{ type: 'FieldValueRequired', field: 'spec.user', message: 'Required value: at least one of user or group must be specified' }])];
+      }
+      subject = { username: typeof spec['user'] === 'string' ? spec['user'] : '', groups: Array.isArray(spec['groups']) ? spec['groups'].map(String) : [] };
+    }
+    const ra = spec['resourceAttributes'] as Record<string, unknown> | undefined;
+    const nra = spec['nonResourceAttributes'] as Record<string, unknown> | undefined;
+    if (!ra && !nra) {
+      return [422, errors.invalid(info.kind, info.group, '', [{ type: 'FieldValueRequired', field: 'spec.resourceAttributes', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified' }])];
+    }
+    let allowed: boolean;
+    if (ra) {
+      const str = (k: string): string | undefined => (typeof ra[k] === 'string' && ra[k] !== '' ? ra[k] as string : undefined);
+      const attrs = {
+        verb: str('verb') ?? '', group: str('group') ?? '', resource: str('resource') ?? '',
+        ...(str('subresource') ? { subresource: str('subresource')! } : {}), ...(str('namespace') ? { namespace: str('namespace')! } : {}), ...(str('name') ? { name: str('name')! } : {}),
+      };
+      allowed = this.rbac.authorize(subject, attrs);
+    } else {
+      // Non-resource URLs: health and discovery are public; the rest is for system:masters.
+      const path = String(nra!['path'] ?? '');
+      allowed = subject.groups.includes('system:masters') || /^\/(healthz|livez|readyz|version|api|apis|openapi)(\/|$)/.test(path);
+    }
+    return [201, { ...base, spec, status: { allowed, ...(allowed ? {} : { reason: '' }) } }];
   }
 
   /** Reads an object straight from the store (for the simulator, the checker and the HTTP layer). */

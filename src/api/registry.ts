@@ -43,7 +43,14 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   r('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
   r('events.k8s.io', 'v1', 'events', 'Event', true, ['ev']),
+  // Reviews: computed on create, never stored (kubectl auth can-i / auth whoami).
+  r('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, [], [], [], ['create']),
+  r('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false, [], [], [], ['create']),
+  r('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, [], [], [], ['create']),
 ];
+
+/** Resources whose create computes an answer and stores nothing. */
+export const REVIEW_RESOURCES: ReadonlySet<string> = new Set(['authorization.k8s.io/selfsubjectaccessreviews', 'authorization.k8s.io/subjectaccessreviews', 'authentication.k8s.io/selfsubjectreviews']);
 
 const byGroupResource = new Map<string, ResourceInfo>(RESOURCES.map((x) => [`${x.group}/${x.resource}`, x]));
 const byApiVersionKind = new Map<string, ResourceInfo>(RESOURCES.map((x) => [`${apiVersionOf(x)}/${x.kind}`, x]));

@@ -175,4 +175,28 @@ describe('kube-apiserver request path', () => {
     for (const n of ['a', 'b', 'c']) rvs.push(Number((core.handle(createPod(pod(n))).body as Pod).metadata.resourceVersion));
     expect(rvs[1]! > rvs[0]! && rvs[2]! > rvs[1]!).toBe(true);
   });
+
+  it('answers access reviews from RBAC and stores nothing; reviews cannot be listed', () => {
+    const { core, store } = server();
+    const review = (token: string, resourceAttributes: Record<string, string>) => core.handle({
+      verb: 'create', group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', token,
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
+    });
+    const rev = store.revision();
+    const alice = review(ALICE, { verb: 'create', resource: 'pods', namespace: 'default' });
+    expect(alice.code).toBe(201);
+    expect((alice.body as { status: { allowed: boolean } }).status.allowed).toBe(false);
+    const admin = review(ADMIN, { verb: 'create', resource: 'pods', namespace: 'default' });
+    expect((admin.body as { status: { allowed: boolean } }).status.allowed).toBe(true);
+    const who = core.handle({ verb: 'create', group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', token: ALICE, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    expect(who.code).toBe(201);
+    expect((who.body as { status: unknown }).status).toEqual({ userInfo: { username: 'alice', groups: ['system:authenticated'] } });
+    expect(review(ALICE, {}).code).toBe(201);
+    const empty = core.handle({ verb: 'create', group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', token: ALICE, body: { spec: {} } });
+    expect(empty.code).toBe(422);
+    expect(store.revision()).toBe(rev);
+    const list = core.handle({ verb: 'list', group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', token: ADMIN });
+    expect(list.code).toBe(405);
+    expect(core.watch({ verb: 'watch', group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews', token: ADMIN }, () => {}).response.code).toBe(405);
+  });
 });
