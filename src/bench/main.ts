@@ -1,59 +1,86 @@
 /**
- * `npm run bench`: how fast the simulation plays pod births at scale. Prints a table of nodes,
- * pods, wall time, simulated time, pods/s to Running and peak RSS. Not a test: nothing asserts.
- * Usage: npm run bench [-- --sizes 100x1000,1000x10000]
+ * `npm run bench`: the simulation benchmark (pod births at scale) and the HTTP API benchmark
+ * (requests/s and latency of the HTTPS server). Not tests: nothing asserts on the numbers.
+ *
+ * Usage: npm run bench [-- PART...] [options]
+ *   PART            sim | http (default: both, sim first)
+ *   --sizes NxP,..  sim: node x pod counts (default 10x100,100x1000,1000x10000)
+ *   --pods N        http: pods in the listed namespace (default 1000)
+ *   --connections   http: comma-separated concurrency levels (default 1,32)
+ *   --duration S    http: seconds per measurement (default 3; --long = 15)
+ *   --amount N      http: a fixed number of requests per measurement instead
+ *   --cases a,b     http: get,list,list-table,create (default all)
+ *   --schedule      http: let the scheduler bind the created pods (default: they stay Pending)
+ *   --workers N     http: run autocannon in N worker threads (default 0: on the server's thread;
+ *                   frees the server's event loop, but latencies are then whole milliseconds)
+ *   --warmup S      http: seconds of unrecorded load before each measurement (default 0.5)
+ * The process exits with code 1 if any HTTP request failed (errors or non-2xx answers).
  */
-import { Cluster } from '../sim/cluster.ts';
-import type { KObject } from '../api/objects.ts';
+import { formatSimRows, runSimBench } from './sim.ts';
+import { HTTP_CASES, formatHttpReport, runHttpBench, type HttpCase } from './http.ts';
 
-function parseSizes(): Array<[number, number]> {
-  const i = process.argv.indexOf('--sizes');
-  const spec = i >= 0 ? process.argv[i + 1]! : '10x100,100x1000,1000x10000';
-  return spec.split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const PARTS = ['sim', 'http'] as const;
+const VALUED = new Set(['--sizes', '--pods', '--connections', '--duration', '--amount', '--cases', '--warmup', '--workers']);
+const FLAGS = new Set(['--long', '--schedule']);
+
+const args = process.argv.slice(2);
+const values = new Map<string, string>();
+const flags = new Set<string>();
+const parts: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  if (VALUED.has(a)) {
+    const v = args[++i];
+    if (v === undefined) throw new Error(`${a} needs a value`);
+    values.set(a, v);
+  } else if (FLAGS.has(a)) flags.add(a);
+  else if ((PARTS as readonly string[]).includes(a)) parts.push(a);
+  else {
+    console.error(`unknown argument ${a}; usage: npm run bench [-- sim|http] [--sizes NxP,...] [--pods N] [--connections 1,32] [--duration S|--long] [--amount N] [--cases ${HTTP_CASES.join(',')}] [--schedule] [--workers N] [--warmup S]`);
+    process.exit(2);
+  }
+}
+const selected = parts.length ? parts : [...PARTS];
+const num = (k: string): number | undefined => {
+  const v = values.get(k);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n > 0) && !(k === '--warmup' && n === 0)) throw new Error(`${k} must be a positive number, got ${v}`);
+  return n;
+};
+
+if (selected.includes('sim')) {
+  const spec = values.get('--sizes') ?? '10x100,100x1000,1000x10000';
+  const sizes = spec.split(',').map((s) => s.split('x').map(Number) as [number, number]);
+  console.log('## Simulation: pod births');
+  console.log(formatSimRows(sizes.map(([n, p]) => runSimBench(n, p))));
 }
 
-function run(nodes: number, pods: number) {
-  let peak = process.memoryUsage().rss;
-  const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
-  const t0 = performance.now();
-  const cluster = new Cluster({
-    seed: 1, record: false, traceMessages: false, kubeProxy: false,
-    // A /16 holds only 256 node /24s; large clusters use a wider --cluster-cidr.
-    clusterCIDR: '10.64.0.0/10',
-    nodes: Array.from({ length: nodes }, (_, i) => ({ name: `node-${i}`, capacity: { cpu: '32', memory: '128Gi', pods: '110' } })),
+if (selected.includes('http')) {
+  const cases = values.get('--cases')?.split(',') ?? [...HTTP_CASES];
+  const unknown = cases.filter((c) => !(HTTP_CASES as readonly string[]).includes(c));
+  if (unknown.length) throw new Error(`unknown --cases ${unknown.join(',')}; known: ${HTTP_CASES.join(',')}`);
+  if (selected.includes('sim')) console.log('');
+  console.log('## HTTP API');
+  const amount = num('--amount');
+  const warmup = num('--warmup');
+  const pods = num('--pods');
+  const workers = values.has('--workers') ? Number(values.get('--workers')) : 0;
+  if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers must be a whole number, got ${values.get('--workers')}`);
+  const result = await runHttpBench({
+    ...(pods !== undefined ? { pods } : {}),
+    connections: (values.get('--connections') ?? '1,32').split(',').map(Number),
+    duration: num('--duration') ?? (flags.has('--long') ? 15 : 3),
+    ...(amount !== undefined ? { amount } : {}),
+    ...(warmup !== undefined ? { warmup } : {}),
+    cases: cases as HttpCase[],
+    scheduleCreated: flags.has('--schedule'),
+    workers,
+    log: (l) => process.stderr.write(l + '\n'),
   });
-  const objs: KObject[] = Array.from({ length: pods }, (_, i) => ({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${i}`, namespace: 'default' },
-    spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] },
-  }));
-  // Let the nodes register first, as a real cluster would be up before the workload.
-  cluster.sim.runFor(5_000);
-  const vStart = cluster.sim.now();
-  cluster.apply(objs);
-  // Count pods as they turn Running, from the store's writes (O(1) per write).
-  const isRunning = new Set<string>();
-  const sub = cluster.sim.trace$.subscribe((e) => {
-    if (e.kind !== 'write' || !e.key.startsWith('/registry/pods/default/')) return;
-    const name = e.key.slice('/registry/pods/default/'.length);
-    if (cluster.pod('default', name)?.status?.phase === 'Running') isRunning.add(name);
-  });
-  const ok = cluster.sim.runUntil(() => {
-    if (cluster.sim.clock.steps % 20000 === 0) sample();
-    return isRunning.size === pods;
-  }, 3_600_000);
-  sub.unsubscribe();
-  const running = isRunning.size;
-  sample();
-  const wallMs = performance.now() - t0;
-  const simMs = cluster.sim.now() - vStart;
-  return { nodes, pods, running, ok, wallMs, simMs, podsPerSec: running / (wallMs / 1000), peakMb: peak / 2 ** 20, steps: cluster.sim.clock.steps };
+  console.log(formatHttpReport(result));
+  if (result.failed) {
+    process.stderr.write('kubelife bench: HTTP requests failed, see the table above\n');
+    process.exitCode = 1;
+  }
 }
-
-const rows = parseSizes().map(([n, p]) => run(n, p));
-const header = ['nodes', 'pods', 'running', 'wall s', 'sim s', 'pods/s (wall)', 'queue steps', 'peak RSS MB'];
-const lines = rows.map((r) => [r.nodes, r.pods, r.running, (r.wallMs / 1000).toFixed(1), (r.simMs / 1000).toFixed(1), r.podsPerSec.toFixed(0), r.steps, r.peakMb.toFixed(0)].map(String));
-const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-const fmt = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
-console.log(fmt(header));
-console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-for (const l of lines) console.log(fmt(l));
