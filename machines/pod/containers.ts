@@ -6,6 +6,7 @@
 import type { Container, ContainerStateTerminated, ContainerStatus, PodSpec } from '../../src/api/objects.ts';
 import type { ContainerBehaviour } from '../kubelet/behaviour.ts';
 import { isSidecar } from './phase.ts';
+import { INITIAL_CONTAINER_STATE, stepContainer, type ContainerEventType, type ContainerStateName } from '../container/machine.ts';
 
 export type ContainerKind = 'init' | 'sidecar' | 'regular';
 
@@ -25,6 +26,8 @@ export interface ContainerRecord {
   image: string;
   behaviour: ContainerBehaviour;
   run: RunState;
+  /** Where the container machine is (machines/container): every status change steps it. */
+  state: ContainerStateName;
   /** Incremented on every start request; timers and replies carry it so stale ones are ignored. */
   attempt: number;
   status: ContainerStatus;
@@ -86,9 +89,28 @@ export function restartsAfterExit(kind: ContainerKind, restartPolicy: PodSpec['r
   return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
 }
 
+/** Steps the record's container machine through `events`, in order. */
+function step(r: { name: string; state: ContainerStateName }, ...events: ContainerEventType[]): ContainerStateName {
+  let state = r.state;
+  for (const e of events) state = stepContainer(r.name, state, e);
+  return state;
+}
+
+/** The container machine event that puts a container in Waiting with this reason. */
+const WAITING_EVENT: Record<string, ContainerEventType> = {
+  ErrImagePull: 'pull.failed',
+  ImagePullBackOff: 'pull.backOff',
+  ErrImageNeverPull: 'pull.neverAllowed',
+  InvalidImageName: 'image.invalid',
+  CreateContainerConfigError: 'config.failed',
+  PostStartHookError: 'postStart.failed',
+  CrashLoopBackOff: 'restart.backOff',
+};
+
 function newRecord(c: Container, kind: ContainerKind, waitingReason: string, behaviour: ContainerBehaviour): ContainerRecord {
+  const state = waitingReason === 'PodInitializing' ? stepContainer(c.name, INITIAL_CONTAINER_STATE, 'pod.hasInitContainers') : INITIAL_CONTAINER_STATE;
   return {
-    name: c.name, kind, image: c.image ?? '', behaviour, run: 'notStarted', attempt: 0,
+    name: c.name, kind, image: c.image ?? '', behaviour, run: 'notStarted', attempt: 0, state,
     status: { name: c.name, state: { waiting: { reason: waitingReason } }, lastState: {}, ready: false, started: false, restartCount: 0, image: c.image ?? '', imageID: '' },
   };
 }
@@ -124,7 +146,7 @@ export function markStarted(r: ContainerRecord, f: StartedFacts): ContainerRecor
   const lastState = prev.state.terminated ? { terminated: prev.state.terminated } : prev.lastState;
   const readyNow = r.kind !== 'init' && !(r.behaviour.readyAfterMs && r.behaviour.readyAfterMs > 0);
   return {
-    ...r, run: 'running',
+    ...r, run: 'running', state: step(r, 'started', 'startup.succeeded', ...(readyNow ? ['readiness.succeeded' as const] : [])),
     status: {
       ...prev, state: { running: { startedAt: f.at } }, lastState, ready: readyNow, started: true,
       restartCount: hasRun(prev) ? prev.restartCount + 1 : prev.restartCount,
@@ -138,21 +160,28 @@ export function markExited(r: ContainerRecord, exitCode: number, at: string, atM
   const t: ContainerStateTerminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: at };
   const startedAt = r.status.state.running?.startedAt;
   if (startedAt) t.startedAt = startedAt;
-  return { ...r, run, exitedAtMs: atMs, status: { ...r.status, state: { terminated: t }, ready: r.kind === 'init' && exitCode === 0, started: false } };
+  return { ...r, run, exitedAtMs: atMs, state: step(r, exitCode === 0 ? 'exited.completed' : 'exited.error'), status: { ...r.status, state: { terminated: t }, ready: r.kind === 'init' && exitCode === 0, started: false } };
 }
 
 /** Waiting with a reason (ErrImagePull, CrashLoopBackOff...); a previous exit moves to lastState. */
 export function markWaiting(r: ContainerRecord, reason: string, message: string | undefined, run: RunState): ContainerRecord {
   const prev = r.status;
   const lastState = prev.state.terminated ? { terminated: prev.state.terminated } : prev.lastState;
-  return { ...r, run, status: { ...prev, state: { waiting: message ? { reason, message } : { reason } }, lastState, ready: false, started: false } };
+  const event = WAITING_EVENT[reason];
+  if (!event) throw new Error(`container ${r.name}: no container machine state for waiting reason ${reason}`);
+  return { ...r, run, state: step(r, event), status: { ...prev, state: { waiting: message ? { reason, message } : { reason } }, lastState, ready: false, started: false } };
 }
 
 /** TerminatePod's rule for a container that never reached a terminated state. */
 export function markStatusUnknown(r: ContainerRecord): ContainerRecord {
   if (r.status.state.terminated) return { ...r, run: 'done' };
   const terminated: ContainerStateTerminated = { exitCode: EXIT_SIGKILL, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' };
-  return { ...r, run: 'done', status: { ...r.status, state: { terminated }, ready: false, started: false } };
+  return { ...r, run: 'done', state: step(r, 'lost'), status: { ...r.status, state: { terminated }, ready: false, started: false } };
+}
+
+/** A readiness result arrived: the container is ready (Running.Unready -> Running.Ready). */
+export function markReady(r: ContainerRecord): ContainerRecord {
+  return { ...r, state: step(r, 'readiness.succeeded'), status: { ...r.status, ready: true } };
 }
 
 /** Replaces the record named `name` in whichever list holds it. */

@@ -21,7 +21,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { Pod, PodCondition, PodPhase, PodStatus } from '../../src/api/objects.ts';
 import { timestamp } from '../../src/api/time.ts';
 import type { ContainerBehaviour } from '../kubelet/behaviour.ts';
-import { findRecord, initialRecords, MIN_GRACE_PERIOD_SECONDS } from './containers.ts';
+import { findRecord, initialRecords, markReady, MIN_GRACE_PERIOD_SECONDS } from './containers.ts';
 import { phaseOf, statusFromSource, type PodStatusSource } from './status.ts';
 import {
   backOffExpired, beginTermination, containerExited, containerStarted, killRemaining, pullFailed, startCursor, Step,
@@ -161,7 +161,7 @@ export const podMachine = setup({
     started: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => containerStarted(s, event as Ev<'container.started'>))),
     pullFailed: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => pullFailed(s, event as Ev<'container.pullFailed'>))),
     exited: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => containerExited(s, event as Ev<'container.exited'>))),
-    ready: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => s.update(containerOf(event), (r) => ({ ...r, status: { ...r.status, ready: true } })))),
+    ready: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => s.update(containerOf(event), markReady))),
     synced: enqueueActions(({ context, enqueue }) => exec(context, enqueue, synced)),
     backOffExpired: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => backOffExpired(s, event as Ev<'container.backOffExpired'>))),
     beginTermination: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => beginTermination(s, (event as Ev<'pod.deletionRequested'>).gracePeriodSeconds))),
