@@ -287,7 +287,7 @@ export class ApiServerCore {
   private create(req: ApiRequest, info: ResourceInfo, stages: string[]): { code: number; body: unknown } {
     const body = req.body as KObject | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) return { code: 400, body: errors.badRequest('the body of the request was empty or not an object') };
-    const obj = clone(body);
+    let obj = clone(body);
     // The decoder defaults a missing apiVersion/kind from the request path, as upstream does.
     obj.apiVersion ??= apiVersionOf(info);
     obj.kind ??= info.kind;
@@ -335,13 +335,20 @@ export class ApiServerCore {
     const denied = this.validatingAdmission(obj, info);
     if (denied) return { code: denied.code, body: denied };
     stages.push('etcd');
-    const key = storageKey(info, obj.metadata.namespace, obj.metadata.name!);
     const rev = this.o.store.revision() + 1;
     obj.metadata.resourceVersion = String(rev);
-    const frozen = deepFreeze(obj);
-    const r = this.o.store.txn([{ key, target: 'mod', op: '=', value: 0 }], [{ type: 'put', key, value: frozen }]);
-    if (!r.succeeded) return { code: 409, body: errors.alreadyExists(info.resource, info.group, obj.metadata.name!) };
-    return { code: 201, body: frozen };
+    // A generated name that is taken is generated again, up to 8 tries in all (RetryGenerateName,
+    // on by default since 1.31: maxNameGenerationCreateAttempts).
+    const generated = obj.metadata.generateName !== undefined && (req.body as KObject).metadata?.name === undefined;
+    for (let attempt = 1; ; attempt++) {
+      const key = storageKey(info, obj.metadata.namespace, obj.metadata.name!);
+      const frozen = deepFreeze(obj);
+      const r = this.o.store.txn([{ key, target: 'mod', op: '=', value: 0 }], [{ type: 'put', key, value: frozen }]);
+      if (r.succeeded) return { code: 201, body: frozen };
+      if (!generated || attempt >= 8) return { code: 409, body: errors.alreadyExists(info.resource, info.group, obj.metadata.name!) };
+      obj = clone(obj);
+      obj.metadata.name = generateNameSuffix(obj.metadata.generateName!, this.o.rand.string(NAME_ALPHABET, 5));
+    }
   }
 
   private update(req: ApiRequest, info: ResourceInfo, stages: string[], body: unknown): { code: number; body: unknown } {

@@ -17,6 +17,7 @@ import { formatLogLine } from '../../machines/kube-apiserver/core.ts';
 import type { Simulation } from '../sim/simulation.ts';
 import { toTable, type IncludeObject } from './printers.ts';
 import { PATCHERS } from './patch.ts';
+import { PROTOBUF_MEDIA_TYPE, decodeProtobufRequestBody } from './protobuf.ts';
 
 /** Largest request body accepted (kube-apiserver's limit is 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -76,9 +77,9 @@ class HttpError extends Error {
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text), ...extra });
-  res.end(text);
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': bytes.length, ...extra });
+  res.end(bytes);
 }
 
 function sendStatus(res: ServerResponse, s: Status): void {
@@ -137,6 +138,13 @@ function parseBody(buf: Buffer, type: string): unknown {
   }
 }
 
+/** Decodes a Kubernetes protobuf body (src/server/protobuf.ts) into its JSON object. Malformed -> 400. */
+function protobufBody(buf: Buffer, req: ApiRequest): unknown {
+  const r = decodeProtobufRequestBody(buf, req);
+  if (!r.ok) throw new HttpError(errors.badRequest(r.message));
+  return r.object;
+}
+
 const PATCH_TYPES: Record<string, ApiRequest['patchType']> = {
   'application/merge-patch+json': 'merge',
   'application/json-patch+json': 'json',
@@ -144,7 +152,7 @@ const PATCH_TYPES: Record<string, ApiRequest['patchType']> = {
   'application/apply-patch+yaml': 'apply',
 };
 
-const BODY_TYPES = new Set(['application/json', 'application/yaml']);
+const BODY_TYPES = new Set(['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE]);
 
 const INT_PARAMS = ['limit', 'gracePeriodSeconds', 'timeoutSeconds', 'tailLines', 'sinceSeconds', 'limitBytes'] as const;
 const BOOL_PARAMS = ['allowWatchBookmarks', 'force', 'previous', 'follow', 'timestamps', 'orphanDependents', 'sendInitialEvents'] as const;
@@ -459,11 +467,12 @@ export function createHandler(opts: HandlerOptions): Handler {
         }
         apiReq.patchType = pt;
       } else if (type !== '' && !BODY_TYPES.has(type)) {
-        // Protobuf included: client-go then retries the request as JSON.
+        // Unknown types: client-go does not retry as JSON, so the client sees this error.
         req.resume();
         return sendStatus(res, errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${[...BODY_TYPES].join(', ')}`));
       }
-      const body = parseBody(await readBody(req), type);
+      const raw = await readBody(req);
+      const body = type === PROTOBUF_MEDIA_TYPE ? protobufBody(raw, apiReq) : parseBody(raw, type);
       if (method === 'DELETE') foldDeleteOptions(query, body);
       else {
         if (body === undefined) return sendStatus(res, errors.badRequest('the request body must not be empty'));

@@ -115,6 +115,32 @@ describe('kube-apiserver request path', () => {
     expect((r.body as Pod).metadata.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
 
+  it('generates another name when a generated one is taken, up to 8 tries (RetryGenerateName)', () => {
+    const names: string[] = [];
+    const scripted = (seq: string[]) => {
+      const { core } = server();
+      let i = 0;
+      const rand = (core as unknown as { o: { rand: { string: (a: string, n: number) => string } } }).o.rand;
+      rand.string = () => seq[Math.min(i++, seq.length - 1)]!;
+      return core;
+    };
+    const core = scripted(['bbbbb', 'bbbbb', 'ccccc']);
+    for (let k = 0; k < 2; k++) {
+      const r = core.handle(createPod({ ...pod(''), metadata: { generateName: 'web-' } }));
+      expect(r.code).toBe(201);
+      names.push((r.body as Pod).metadata.name!);
+    }
+    expect(names).toEqual(['web-bbbbb', 'web-ccccc']);
+    // Always the same suffix: eight tries, then 409 AlreadyExists.
+    const stuck = scripted(['ddddd']);
+    expect(stuck.handle(createPod({ ...pod(''), metadata: { generateName: 'web-' } })).code).toBe(201);
+    const r = stuck.handle(createPod({ ...pod(''), metadata: { generateName: 'web-' } }));
+    expect(r.code).toBe(409);
+    expect((r.body as { reason: string }).reason).toBe('AlreadyExists');
+    // An explicit name is never changed.
+    expect(stuck.handle(createPod(pod('web-ddddd'))).code).toBe(409);
+  });
+
   it('binds a pod once; a second binding is a 409 Conflict', () => {
     const { core } = server();
     core.handle(createPod(pod('a')));
