@@ -45,6 +45,8 @@ export interface ApiRequest {
   query?: RequestQuery;
   /** Bearer token; undefined means an anonymous request. */
   token?: string;
+  /** Impersonate-User / Impersonate-Group headers: act as this user, if allowed to. */
+  impersonate?: { user: string; groups: string[] };
   /** Delete options as a body (DeleteOptions) are folded into query by the HTTP layer. */
 }
 

@@ -83,13 +83,30 @@ export class ApiServerCore {
     this.patchers[kind] = p;
   }
 
+  /**
+   * The requesting user: the token's, or whom it impersonates (kubectl --as / --as-group), which
+   * needs the `impersonate` verb on users and groups, as the impersonation filter checks.
+   */
+  private authenticate(req: ApiRequest): UserInfo | Status | undefined {
+    const user = this.o.authenticator.authenticate(req.token);
+    if (!user || !req.impersonate) return user;
+    const { user: as, groups } = req.impersonate;
+    const checks: Array<{ resource: string; name: string }> = [{ resource: 'users', name: as }, ...groups.map((g) => ({ resource: 'groups', name: g }))];
+    for (const c of checks) {
+      const attrs = { verb: 'impersonate', group: '', resource: c.resource, name: c.name };
+      if (!this.rbac.authorize(user, attrs)) return errors.forbidden(c.resource, '', c.name, forbiddenReason(user, attrs));
+    }
+    return { username: as, groups: [...groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'] };
+  }
+
   /** Handles one non-watch request through every stage. */
   handle(req: ApiRequest): Handled {
     const stages: string[] = [];
     const done = (code: number, body: unknown, user = ''): Handled => ({ code, body, stages, user });
     stages.push('authentication');
-    const user = this.o.authenticator.authenticate(req.token);
+    const user = this.authenticate(req);
     if (!user) return done(401, errors.unauthorized());
+    if (isStatus(user)) return done(user.code, user);
     const info = resourceFor(req.group, req.resource);
     if (!info || info.version !== req.version) {
       return done(404, { ...errors.notFound(req.resource, req.group, req.name ?? ''), message: 'the server could not find the requested resource' }, user.username);
@@ -124,8 +141,9 @@ export class ApiServerCore {
    */
   watch(req: ApiRequest, sink: WatchSink): { response: Handled; cancel?: () => void } {
     const stages = ['authentication'];
-    const user = this.o.authenticator.authenticate(req.token);
+    const user = this.authenticate(req);
     if (!user) return { response: { code: 401, body: errors.unauthorized(), stages, user: '' } };
+    if (isStatus(user)) return { response: { code: user.code, body: user, stages, user: '' } };
     const info = resourceFor(req.group, req.resource);
     if (!info) return { response: { code: 404, body: errors.notFound(req.resource, req.group, ''), stages, user: user.username } };
     if (!info.verbs.includes('watch')) return { response: { code: 405, body: { ...errors.methodNotAllowed('watch', req.resource), message: 'the server does not allow this method on the requested resource' }, stages, user: user.username } };

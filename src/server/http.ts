@@ -220,6 +220,15 @@ interface Route {
 }
 
 /** Splits /api/v1/... and /apis/{g}/{v}/... ; undefined for other paths. */
+/** Impersonate-User and Impersonate-Group headers; groups without a user are a 400 upstream too. */
+function impersonation(req: IncomingMessage): { user: string; groups: string[] } | { error: string } | undefined {
+  const user = req.headers['impersonate-user'];
+  const raw = req.headers['impersonate-group'];
+  const groups = (Array.isArray(raw) ? raw : raw !== undefined ? [raw] : []).flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean);
+  if (user === undefined || user === '') return groups.length ? { error: 'requested impersonation of groups without a user' } : undefined;
+  return { user: Array.isArray(user) ? user[0]! : user, groups };
+}
+
 function apiRoute(segs: string[]): Route | undefined {
   if (segs[0] === 'api' && segs.length >= 2) return { group: '', version: segs[1]!, rest: segs.slice(2) };
   if (segs[0] === 'apis' && segs.length >= 3) return { group: segs[1]!, version: segs[2]!, rest: segs.slice(3) };
@@ -450,11 +459,13 @@ export function createHandler(opts: HandlerOptions): Handler {
     if (!verb) return sendStatus(res, errors.methodNotAllowed(method.toLowerCase(), t.resource));
     if (t.namespace !== undefined && t.namespace === '') return sendStatus(res, errors.badRequest('namespace must not be empty'));
     const token = bearer(req);
+    const impersonate = impersonation(req);
+    if (impersonate && 'error' in impersonate) return sendStatus(res, errors.badRequest(impersonate.error));
     const apiReq: ApiRequest = {
       verb, group: route.group, version: route.version, resource: t.resource,
       ...(t.namespace !== undefined ? { namespace: t.namespace } : {}), ...(t.name !== undefined ? { name: t.name } : {}),
       ...(t.subresource !== undefined ? { subresource: t.subresource } : {}),
-      query, ...(token !== undefined ? { token } : {}),
+      query, ...(token !== undefined ? { token } : {}), ...(impersonate ? { impersonate } : {}),
     };
 
     if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {

@@ -934,8 +934,46 @@ message ScaleSpec { optional int32 replicas = 1; }
 message ScaleStatus { optional int32 replicas = 1; string selector = 2; }
 `;
 
+// Field numbers checked against the bytes kubectl 1.32 sends for "auth can-i" and "auth whoami".
+const AUTHORIZATION = `
+syntax = "proto3";
+package k8s.io.api.authorization.v1;
+message SelfSubjectAccessReview {
+  .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  SelfSubjectAccessReviewSpec spec = 2;
+  SubjectAccessReviewStatus status = 3;
+}
+message SelfSubjectAccessReviewSpec { ResourceAttributes resourceAttributes = 1; NonResourceAttributes nonResourceAttributes = 2; }
+message SubjectAccessReview {
+  .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  SubjectAccessReviewSpec spec = 2;
+  SubjectAccessReviewStatus status = 3;
+}
+message SubjectAccessReviewSpec {
+  ResourceAttributes resourceAttributes = 1;
+  NonResourceAttributes nonResourceAttributes = 2;
+  string user = 3;
+  repeated string groups = 4;
+  string uid = 6;
+}
+message ResourceAttributes {
+  string namespace = 1; string verb = 2; string group = 3; string version = 4;
+  string resource = 5; string subresource = 6; string name = 7;
+}
+message NonResourceAttributes { string path = 1; string verb = 2; }
+message SubjectAccessReviewStatus { bool allowed = 1; string reason = 2; string evaluationError = 3; bool denied = 4; }
+`;
+
+const AUTHENTICATION = `
+syntax = "proto3";
+package k8s.io.api.authentication.v1;
+message SelfSubjectReview { .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1; SelfSubjectReviewStatus status = 2; }
+message SelfSubjectReviewStatus { UserInfo userInfo = 1; }
+message UserInfo { string username = 1; string uid = 2; repeated string groups = 3; }
+`;
+
 /** The schema text, one proto file per package (protobufjs resolves the cross-package references). */
-export const PROTO_SOURCES: readonly string[] = [RUNTIME, INTSTR, RESOURCE, META, CORE, APPS, BATCH, RBAC, DISCOVERY, COORDINATION, EVENTS, POLICY, AUTOSCALING];
+export const PROTO_SOURCES: readonly string[] = [RUNTIME, INTSTR, RESOURCE, META, CORE, APPS, BATCH, RBAC, DISCOVERY, COORDINATION, EVENTS, POLICY, AUTOSCALING, AUTHORIZATION, AUTHENTICATION];
 
 const CORE_PKG = 'k8s.io.api.core.v1';
 const META_PKG = 'k8s.io.apimachinery.pkg.apis.meta.v1';
@@ -965,6 +1003,9 @@ export const KIND_MESSAGES: Readonly<Record<string, string>> = {
   'events.k8s.io/v1/Event': 'k8s.io.api.events.v1.Event',
   'policy/v1/Eviction': 'k8s.io.api.policy.v1.Eviction',
   'autoscaling/v1/Scale': 'k8s.io.api.autoscaling.v1.Scale',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'k8s.io.api.authorization.v1.SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'k8s.io.api.authorization.v1.SubjectAccessReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'k8s.io.api.authentication.v1.SelfSubjectReview',
 };
 
 /** DeleteOptions is registered in every group version (metav1.AddToGroupVersion). */

@@ -501,7 +501,31 @@ data:
       expect(r.stderr.trim()).toBe('error: failed to create deployment: deployments.apps is forbidden: User "alice" cannot create resource "deployments" in API group "apps" in the namespace "default"');
     });
 
-    // authorization.k8s.io (SelfSubjectAccessReview) is not served, so `kubectl auth can-i` cannot work.
-    it.todo('auth can-i list pods / create configmaps');
+    it('auth can-i answers from RBAC (a protobuf SelfSubjectAccessReview); auth whoami names the user', async () => {
+      const e = env!;
+      const can = async (args: string[], kc?: string) => {
+        const r = await e.kubectl(['auth', 'can-i', ...args], kc ? { kubeconfig: kc } : {});
+        return r.stdout.trim();
+      };
+      expect(await can(['list', 'pods'], alice)).toBe('yes');
+      expect(await can(['create', 'configmaps'], alice)).toBe('no');
+      expect(await can(['list', 'pods', '-n', 'kube-system'], alice)).toBe('no');
+      expect(await can(['create', 'deployments'])).toBe('yes');
+      const who = await e.kubectl(['auth', 'whoami'], { kubeconfig: alice });
+      expect(who.code, who.stderr).toBe(0);
+      expect(who.stdout).toMatch(/^Username\s+alice$/m);
+      expect(who.stdout).toMatch(/^Groups\s+\[system:authenticated\]$/m);
+    });
+
+    it('the admin may impersonate (--as); alice may not', async () => {
+      const e = env!;
+      const asAlice = await e.kubectl(['get', 'deployments', '--as=alice']);
+      expect(asAlice.code).toBe(1);
+      expect(asAlice.stderr.trim()).toBe('Error from server (Forbidden): deployments.apps is forbidden: User "alice" cannot list resource "deployments" in API group "apps" in the namespace "default"');
+      expect((await e.kubectl(['get', 'pods', '--as=alice'])).code).toBe(0);
+      const byAlice = await e.kubectl(['get', 'pods', '--as=bob'], { kubeconfig: alice });
+      expect(byAlice.code).toBe(1);
+      expect(byAlice.stderr.trim()).toBe('Error from server (Forbidden): users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope');
+    });
   });
 });
