@@ -239,6 +239,7 @@ export class ApiServerCore {
         return this.list(req, info);
       case 'create':
         if (req.subresource === 'binding') return this.bind(req, info, stages);
+        if (req.subresource === 'eviction') return this.evict(req, info, stages);
         return this.create(req, info, stages);
       case 'update':
         return this.update(req, info, stages, req.body);
@@ -471,6 +472,27 @@ export class ApiServerCore {
   private applyAsCreate(req: ApiRequest, patcher: Patcher): unknown {
     const r = patcher({}, req.body, '');
     return r.ok ? r.value : req.body;
+  }
+
+  /**
+   * pods/eviction (kubectl drain): a delete that PodDisruptionBudgets may refuse. kubelife serves
+   * no PDBs, so every eviction of an existing pod is allowed and deletes it with the Eviction's
+   * DeleteOptions; the answer is a 201 Success Status, as upstream's.
+   */
+  private evict(req: ApiRequest, info: ResourceInfo, stages: string[]): { code: number; body: unknown } {
+    const body = req.body as { kind?: string; metadata?: { name?: string; namespace?: string }; deleteOptions?: Record<string, unknown> } | undefined;
+    if (body?.kind !== undefined && body.kind !== 'Eviction') return { code: 400, body: errors.badRequest(`the kind of the object (${body.kind}) does not match Eviction`) };
+    if (body?.metadata?.name !== undefined && body.metadata.name !== req.name) {
+      return { code: 400, body: errors.badRequest(`name in URL does not match name in Eviction object`) };
+    }
+    const opts = body?.deleteOptions ?? {};
+    const query = { ...(req.query ?? {}) };
+    if (typeof opts['gracePeriodSeconds'] === 'number') query.gracePeriodSeconds = opts['gracePeriodSeconds'];
+    if (opts['preconditions'] && typeof opts['preconditions'] === 'object') query['preconditions'] = opts['preconditions'];
+    const { subresource: _s, body: _b, ...rest } = req;
+    const r = this.delete({ ...rest, verb: 'delete', query }, info, stages);
+    if (r.code >= 300) return r;
+    return { code: 201, body: { ...success(), metadata: {}, code: 201 } };
   }
 
   private delete(req: ApiRequest, info: ResourceInfo, stages: string[]): { code: number; body: unknown } {

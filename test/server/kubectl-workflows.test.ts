@@ -287,6 +287,26 @@ describe.skipIf(!haveKubectl)('kubectl workflows against kubelife up', () => {
       expect(all.stdout).toMatch(/^deployment\.apps\/web\s+3\/3\s+3\s+3\s+\S+$/m);
       expect(all.stdout).toMatch(KUBERNETES_SERVICE);
     });
+
+    it('drain evicts the node\'s pods (pods/eviction) and the ReplicaSet replaces them elsewhere; uncordon', async () => {
+      const e = env!;
+      const node = (await e.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].spec.nodeName}'])).stdout.trim();
+      expect(node).toMatch(/^worker-\d$/);
+      const d = await e.kubectl(['drain', node, '--ignore-daemonsets', '--timeout=30s'], { timeoutMs: 35_000 });
+      expect(d.code, d.stderr).toBe(0);
+      expect(d.stdout).toContain(`node/${node} cordoned`);
+      expect(d.stdout).toMatch(/pod\/web-\S+ evicted/);
+      expect(d.stdout).toContain(`node/${node} drained`);
+      const nodes = rows((await e.kubectl(['get', 'nodes'])).stdout);
+      expect(nodes.find((r) => r[0] === node)![1]).toBe('Ready,SchedulingDisabled');
+      const r = await e.kubectl(['rollout', 'status', 'deployment/web', '--timeout=30s'], { timeoutMs: 35_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const where = (await e.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{"\\n"}{end}'])).stdout.trim().split('\n');
+      expect(where.length).toBe(3);
+      expect(where).not.toContain(node);
+      expect((await e.kubectl(['uncordon', node])).stdout.trim()).toBe(`node/${node} uncordoned`);
+      expect(rows((await e.kubectl(['get', 'nodes'])).stdout).find((x) => x[0] === node)![1]).toBe('Ready');
+    });
   });
 
   describe('logs', () => {
