@@ -6,18 +6,27 @@
  */
 import type { Container, Pod } from '../../src/api/objects.ts';
 import { parseImageRef } from './registry.ts';
+import type { OutputPlan, ProcessFacts } from './process.ts';
 
-export interface ContainerBehaviour {
+export interface ContainerBehaviour extends ProcessFacts {
   /** Exit code when the process ends by itself (0 unless given). */
   exitCode?: number;
   /** Milliseconds after start at which the process exits; absent means it runs until stopped. */
   exitAfterMs?: number;
   /** Milliseconds after start at which the container becomes ready (0: at once). */
   readyAfterMs?: number;
-  /** Lines written to stdout at start, for `kubectl logs`. */
+  /** Lines written to stdout at start, for `kubectl logs` (sugar for `output` lines at 0 ms). */
   logs?: string[];
   /** The process ignores SIGTERM (like a shell running sleep), so only the grace period's SIGKILL stops it. */
   ignoresSigterm?: boolean;
+}
+
+/** Everything the process writes: the `logs` sugar at start, then its timed output. */
+export function outputPlanOf(b: ContainerBehaviour | undefined): OutputPlan | undefined {
+  if (!b) return undefined;
+  const lines = [...(b.logs ?? []).map((line) => ({ atMs: 0, line })), ...(b.output?.lines ?? [])];
+  if (lines.length === 0 && !b.output?.repeat) return undefined;
+  return { lines, ...(b.output?.repeat ? { repeat: b.output.repeat } : {}) };
 }
 
 /**

@@ -9,24 +9,28 @@ import type { ApiPort } from '../client/port.ts';
 import { recordEvent } from '../client/events.ts';
 import type { PodMachineEvent, PodMachineInput } from '../pod/machine.ts';
 import type { BehaviourRule, ContainerBehaviour } from './behaviour.ts';
+import type { OutputPlan } from './process.ts';
 import type { ImageStore, PullQueue } from './images.ts';
 import type { PodIpam } from './ipam.ts';
 import type { KubeletNodeConfig } from './node.ts';
 import type { ImageRegistry } from './registry.ts';
 
 /** Where container log lines go (the cluster keeps them for `kubectl logs`). */
-export type LogSink = (line: LogLine) => void;
+export type LogSink = (notice: LogNotice) => void;
 
-/** One line a container wrote: which pod (by uid too, names are reused), which start of it. */
-export interface LogLine {
+/**
+ * A container start (with what its process will write, by process time) or its end: the log
+ * store computes the lines lazily from these. `attempt` says which start of the container it is;
+ * `kubectl logs --previous` reads the one before. Pods are told apart by uid (names are reused).
+ */
+export interface LogNotice {
+  kind: 'start' | 'end';
   namespace: string;
   pod: string;
   uid: string;
   container: string;
-  /** Which start of the container (0 = the first); `kubectl logs --previous` reads the one before. */
   attempt: number;
-  /** Absent for the start itself (a container that writes nothing still has a log, empty). */
-  line?: string;
+  output?: OutputPlan;
 }
 
 export interface NodeState {

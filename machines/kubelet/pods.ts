@@ -9,7 +9,7 @@ import { objectKey, type Delta } from '../client/informer.ts';
 import { goDuration } from '../pod/containers.ts';
 import type { WorkerRequest } from '../pod/machine.ts';
 import { admitPod, REJECTED_PREFIX } from './admission.ts';
-import { behaviourFor } from './behaviour.ts';
+import { behaviourFor, outputPlanOf } from './behaviour.ts';
 import {
   containerSpecOf, newEntry, podEvent, randomHex64, tellWorker, type KubeletContext, type KubeletEffects, type KubeletInternalEvent, type PodEntry,
 } from './context.ts';
@@ -107,6 +107,11 @@ export function onWorkerRequest(ctx: KubeletContext, fx: KubeletEffects, req: Wo
     case 'worker.mountVolumes': return mountVolumes(ctx, fx, entry);
     case 'worker.createSandbox': return createSandbox(ctx, fx, entry);
     case 'worker.startContainer': return startContainer(ctx, fx, entry, req.container, req.attempt);
+    case 'worker.containerExited': {
+      const { name, namespace } = entry.pod.metadata;
+      ctx.logSink?.({ kind: 'end', namespace: namespace ?? 'default', pod: name ?? '', uid: entry.uid, container: req.container, attempt: req.attempt });
+      return;
+    }
     case 'worker.killContainer': return podEvent(ctx, entry, 'Normal', 'Killing', `Stopping container ${req.container}`, req.container);
     case 'worker.backOff':
       if (req.reason === 'CrashLoopBackOff') {
@@ -230,8 +235,6 @@ function runContainer(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, 
   podEvent(ctx, entry, 'Normal', 'Created', `Created container: ${container}`, container);
   podEvent(ctx, entry, 'Normal', 'Started', `Started container ${container}`, container);
   const { name, namespace, uid } = entry.pod.metadata;
-  const where = { namespace: namespace ?? 'default', pod: name ?? '', uid: uid ?? '', container, attempt };
-  ctx.logSink?.(where);
-  for (const line of entry.behaviours[container]?.logs ?? []) ctx.logSink?.({ ...where, line });
+  ctx.logSink?.({ kind: 'start', namespace: namespace ?? 'default', pod: name ?? '', uid: uid ?? '', container, attempt, output: outputPlanOf(entry.behaviours[container]) });
   tellWorker(fx, entry, { type: 'container.started', container, attempt, containerID: `containerd://${randomHex64(ctx.port)}`, image: image.ref, imageID: image.imageID });
 }

@@ -46,7 +46,9 @@ export type WorkerRequest =
   | ({ type: 'worker.createSandbox' } & Who)
   | ({ type: 'worker.startContainer'; container: string; attempt: number } & Who)
   | ({ type: 'worker.backOff'; container: string; reason: 'CrashLoopBackOff' | 'ImagePullBackOff'; message: string } & Who)
-  | ({ type: 'worker.killContainer'; container: string; gracePeriodSeconds: number } & Who);
+  | ({ type: 'worker.killContainer'; container: string; gracePeriodSeconds: number } & Who)
+  /** The process ended (by itself, by a signal, or killed): its log is closed. */
+  | ({ type: 'worker.containerExited'; container: string; attempt: number; exitCode: number } & Who);
 
 /** Facts about the pod, in the past tense. `attempt`, when given, must match the current start. */
 export type PodMachineEvent =

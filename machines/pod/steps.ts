@@ -105,6 +105,7 @@ export function containerExited(s: Step, e: Extract<PodMachineEvent, { type: 'co
   const r = s.record(e.container)!;
   const restart = !s.ctx.terminal && !s.ctx.completing && restartsAfterExit(r.kind, s.ctx.pod.spec.restartPolicy, e.exitCode);
   s.update(e.container, (x) => markExited(x, e.exitCode, timestamp(s.nowMs), s.nowMs, restart ? 'exited' : 'done'));
+  s.request({ type: 'worker.containerExited', container: r.name, attempt: r.attempt, exitCode: e.exitCode });
   if (restart) s.relist();
 }
 
@@ -164,7 +165,10 @@ export function stopContainers(s: Step, records: ContainerRecord[], gracePeriodS
 /** The grace period is over: whatever still runs is killed (137). */
 export function killRemaining(s: Step): void {
   for (const r of s.records) {
-    if (r.run === 'stopping' || r.run === 'running') s.update(r.name, (x) => markExited(x, EXIT_SIGKILL, timestamp(s.nowMs), s.nowMs, 'done'));
+    if (r.run === 'stopping' || r.run === 'running') {
+      s.update(r.name, (x) => markExited(x, EXIT_SIGKILL, timestamp(s.nowMs), s.nowMs, 'done'));
+      s.request({ type: 'worker.containerExited', container: r.name, attempt: r.attempt, exitCode: EXIT_SIGKILL });
+    }
   }
 }
 

@@ -12,7 +12,8 @@ import { schedulerMachine } from '../../machines/kube-scheduler/machine.ts';
 import { kubeProxyMachine, type KubeProxyContext } from '../../machines/kube-proxy/machine.ts';
 import { route, type Backend } from '../../machines/kube-proxy/rules.ts';
 import { kubeletMachine } from '../../machines/kubelet/machine.ts';
-import type { LogLine } from '../../machines/kubelet/context.ts';
+import type { LogNotice } from '../../machines/kubelet/context.ts';
+import { outputBetween, type OutputPlan } from '../../machines/kubelet/process.ts';
 import type { LogEntry } from '../../machines/kube-apiserver/core.ts';
 import { kubeControllerManagerMachine } from '../../machines/kube-controller-manager/machine.ts';
 import { Simulation, ADMIN_TOKEN, infoFor, type SimulationOptions } from './simulation.ts';
@@ -67,13 +68,16 @@ export function nodeDefaults(n: NodeOptions): Required<Omit<NodeOptions, 'role'>
 export class Cluster {
   readonly sim: Simulation;
   /** Container logs by namespace/pod/container: the pod's uid and every start's lines, in order. */
-  private logs = new Map<string, { uid: string; instances: Array<{ attempt: number; lines: LogEntry[] }> }>();
+  private logs = new Map<string, { uid: string; instances: Array<{ attempt: number; startedAt: number; endedAt?: number; output?: OutputPlan }> }>();
 
   constructor(readonly options: ClusterOptions) {
     this.sim = new Simulation(options);
     this.sim.logProvider = (ns, pod, container, previous) => {
-      const inst = this.logs.get(`${ns}/${pod}/${container}`)?.instances;
-      return inst?.[inst.length - (previous ? 2 : 1)]?.lines;
+      const all = this.logs.get(`${ns}/${pod}/${container}`)?.instances;
+      const inst = all?.[all.length - (previous ? 2 : 1)];
+      if (!inst) return undefined;
+      const until = Math.min(this.sim.now(), inst.endedAt ?? Infinity);
+      return outputBetween(inst.output, 0, until - inst.startedAt).map((l) => ({ t: inst.startedAt + l.atMs, line: l.line }));
     };
     const sim = this.sim;
     sim.authenticator.add({ token: 'kube-scheduler-token', username: 'system:kube-scheduler', groups: [] });
@@ -93,7 +97,7 @@ export class Cluster {
       node,
       images: this.options.images ?? [],
       behaviours: this.options.behaviours ?? [],
-      logSink: (l: LogLine) => this.appendLog(l),
+      logSink: (l: LogNotice) => this.noteLog(l),
     }, token);
     if (this.options.kubeProxy !== false) this.sim.addComponent(`kube-proxy/${node.name}`, kubeProxyMachine as AnyActorLogic, { node: node.name }, 'kube-proxy-token');
   }
@@ -117,21 +121,22 @@ export class Cluster {
     this.sim.stopComponent(`kube-proxy/${name}`);
   }
 
-  private appendLog(l: LogLine): void {
+  private noteLog(l: LogNotice): void {
     const key = `${l.namespace}/${l.pod}/${l.container}`;
     let c = this.logs.get(key);
     if (!c || c.uid !== l.uid) {
+      if (l.kind === 'end') return;
       c = { uid: l.uid, instances: [] };
       this.logs.set(key, c);
     }
-    let inst = c.instances[c.instances.length - 1];
-    if (!inst || inst.attempt !== l.attempt) {
-      inst = { attempt: l.attempt, lines: [] };
-      c.instances.push(inst);
+    if (l.kind === 'start') {
+      c.instances.push({ attempt: l.attempt, startedAt: this.sim.now(), ...(l.output ? { output: l.output } : {}) });
       // The runtime keeps the current and the previous container's logs, no more.
       if (c.instances.length > 2) c.instances.shift();
+      return;
     }
-    if (l.line !== undefined) inst.lines.push({ t: this.sim.now(), line: l.line });
+    const inst = c.instances.find((i) => i.attempt === l.attempt);
+    if (inst && inst.endedAt === undefined) inst.endedAt = this.sim.now();
   }
 
   /** Sends create-or-update requests for objects as the admin client (kubectl apply, roughly). */

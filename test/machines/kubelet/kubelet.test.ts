@@ -32,7 +32,7 @@ function harness(input: Partial<Omit<KubeletInput, 'port'>> = {}) {
   const clock = new VirtualClock();
   port.now = () => clock.now();
   const logs: string[] = [];
-  const actor = createActor(kubeletMachine, { input: { port, node: NODE, logSink: (l) => { if (l.line !== undefined) logs.push(`${l.namespace}/${l.pod}/${l.container}: ${l.line}`); }, ...input }, clock });
+  const actor = createActor(kubeletMachine, { input: { port, node: NODE, logSink: (l) => { for (const o of l.output?.lines ?? []) logs.push(`${l.namespace}/${l.pod}/${l.container}: ${o.line}`); }, ...input }, clock });
   actor.subscribe({ error: (err) => { throw err; } });
   actor.start();
   const answered = new Set<string>();
