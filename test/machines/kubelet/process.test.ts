@@ -33,3 +33,16 @@ describe('process facts over time', () => {
     expect(probeOverrideAt(undefined, 0)).toBeUndefined();
   });
 });
+
+describe('exec commands inside a container', () => {
+  it('evaluates the common probe commands against the files of the moment', async () => {
+    const { evalCommand, evalScript } = await import('../../../machines/kubelet/shell.ts');
+    const f = { files: [{ path: '/tmp/healthy', fromMs: 0, untilMs: 30_000 }] };
+    expect(evalCommand(['cat', '/tmp/healthy'], f, 1000).exitCode).toBe(0);
+    expect(evalCommand(['cat', '/tmp/healthy'], f, 31_000)).toEqual({ exitCode: 1, output: "cat: can't open '/tmp/healthy': No such file or directory\n" });
+    expect(evalCommand(['sh', '-c', 'test -e /tmp/healthy && echo ok || echo gone'], f, 0)).toEqual({ exitCode: 0, output: 'ok\n' });
+    expect(evalCommand(['sh', '-c', 'test -e /tmp/healthy && echo ok || echo gone'], f, 40_000)).toEqual({ exitCode: 0, output: 'gone\n' });
+    expect(evalScript('false; exit 3; true', f, 0).exitCode).toBe(3);
+    expect(evalCommand(['/bin/grpc_health_probe'], f, 0)).toEqual({ exitCode: 127, output: 'sh: /bin/grpc_health_probe: not found\n' });
+  });
+});
