@@ -2,7 +2,9 @@
  * kube-apiserver's request path, as pure decision logic over an etcd store: authenticate,
  * authorize (RBAC), mutating admission (defaults), validation, validating admission, persist with
  * an etcd transaction. Reads, lists and watches with selectors, graceful pod deletion, and the
- * pods/binding and status subresources. Every failure is a Kubernetes Status.
+ * pods/binding and status subresources. Every failure is a Kubernetes Status. Every create, update
+ * and patch records `metadata.managedFields` (field-manager.ts); server-side apply's ownership and
+ * conflicts are decided there too, through the apply patcher.
  */
 import type { KObject, Pod } from '../../src/api/objects.ts';
 import { clone } from '../../src/api/objects.ts';
@@ -16,7 +18,8 @@ import type { ApiRequest, ApiResponse, WatchEvent } from '../client/protocol.ts'
 import type { TokenAuthenticator, UserInfo } from './authn.ts';
 import { RbacAuthorizer, forbiddenReason } from './rbac.ts';
 import { defaultObject, qosClass } from './admission.ts';
-import { mergePatcher, type Patcher } from './patch.ts';
+import { mergePatcher, type PatchContext, type Patcher } from './patch.ts';
+import { defaultFieldManager, parentManagedFields, scaleManagedFields, updateManagedFields, type ManagedFieldsEntry } from './field-manager.ts';
 import { translate } from './watch.ts';
 import { timestampNano } from '../../src/api/time.ts';
 
@@ -63,6 +66,15 @@ export type WatchSink = (e: WatchEvent) => void;
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 
 const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+/** Who writes, for field management, and whether the apply patcher already recorded it. */
+interface WriteOptions {
+  manager: string;
+  /** managedFields were computed by server-side apply: keep them. */
+  applied?: boolean;
+  /** The subresource the entry records (scale writes reach update() as the parent). */
+  subresource?: string;
+}
 
 export class ApiServerCore {
   readonly rbac = new RbacAuthorizer();
@@ -230,6 +242,10 @@ export class ApiServerCore {
   }
 
   private dispatch(req: ApiRequest, info: ResourceInfo, user: UserInfo, stages: string[]): { code: number; body: unknown } {
+    if (req.verb === 'create' || req.verb === 'update' || req.verb === 'patch') {
+      const bad = writeOptionsInvalid(req);
+      if (bad) return { code: bad.code, body: bad };
+    }
     switch (req.verb) {
       case 'get':
         if (!req.name) return this.list(req, info);
@@ -240,11 +256,11 @@ export class ApiServerCore {
       case 'create':
         if (req.subresource === 'binding') return this.bind(req, info, stages);
         if (req.subresource === 'eviction') return this.evict(req, info, stages);
-        return this.create(req, info, stages);
+        return this.create(req, info, stages, this.writer(req, user));
       case 'update':
-        return this.update(req, info, stages, req.body);
+        return this.update(req, info, stages, req.body, this.writer(req, user));
       case 'patch':
-        return this.patch(req, info, stages);
+        return this.patch(req, info, stages, this.writer(req, user));
       case 'delete':
         return this.delete(req, info, stages);
       case 'deletecollection':
@@ -303,7 +319,7 @@ export class ApiServerCore {
     return f;
   }
 
-  private create(req: ApiRequest, info: ResourceInfo, stages: string[]): { code: number; body: unknown } {
+  private create(req: ApiRequest, info: ResourceInfo, stages: string[], w: WriteOptions): { code: number; body: unknown } {
     const body = req.body as KObject | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) return { code: 400, body: errors.badRequest('the body of the request was empty or not an object') };
     let obj = clone(body);
@@ -328,6 +344,8 @@ export class ApiServerCore {
     stages.push('mutating-admission');
     const undefaultable = this.defaultSafely(obj, info);
     if (undefaultable) return { code: undefaultable.code, body: undefaultable };
+    // The field manager sees the decoded, defaulted object, before the registry's own fields.
+    if (!w.applied) obj.metadata.managedFields = this.managedFields(undefined, obj, info, w);
     // Name generation and system fields come after mutating admission, as in the registry store.
     if (!obj.metadata.name && obj.metadata.generateName) {
       obj.metadata.name = generateNameSuffix(obj.metadata.generateName, this.o.rand.string(NAME_ALPHABET, 5));
@@ -370,14 +388,15 @@ export class ApiServerCore {
     }
   }
 
-  private update(req: ApiRequest, info: ResourceInfo, stages: string[], body: unknown): { code: number; body: unknown } {
+  private update(req: ApiRequest, info: ResourceInfo, stages: string[], body: unknown, w: WriteOptions): { code: number; body: unknown } {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return { code: 400, body: errors.badRequest('the body of the request was empty or not an object') };
     const key = storageKey(info, req.namespace, req.name!);
     const current = this.o.store.get(key);
     if (!current) return { code: 404, body: errors.notFound(info.resource, info.group, req.name!) };
     const old = current.value;
-    if (req.subresource === 'scale') return this.updateScale(req, info, stages, old, body as KObject);
+    if (req.subresource === 'scale') return this.updateScale(req, info, stages, old, body as KObject, w);
     let obj = clone(body as KObject);
+    const sentManagedFields = (obj.metadata as Record<string, unknown> | undefined)?.['managedFields'];
     if (obj.metadata?.name && obj.metadata.name !== req.name) {
       return { code: 400, body: errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${req.name})`) };
     }
@@ -414,6 +433,9 @@ export class ApiServerCore {
       const undefaultable = this.defaultSafely(obj, info);
       if (undefaultable) return { code: undefaultable.code, body: undefaultable };
     }
+    // Server-side apply recorded its managedFields; any other write is an Update of its manager.
+    if (w.applied) obj.metadata.managedFields = sentManagedFields;
+    else obj.metadata.managedFields = this.managedFields(old, obj, info, { ...w, subresource: w.subresource ?? req.subresource });
     stages.push('validation');
     const invalid = this.validate(obj, info);
     if (invalid) return { code: 422, body: invalid };
@@ -437,41 +459,74 @@ export class ApiServerCore {
     return { code: 200, body: frozen };
   }
 
-  private patch(req: ApiRequest, info: ResourceInfo, stages: string[]): { code: number; body: unknown } {
+  private patch(req: ApiRequest, info: ResourceInfo, stages: string[], w: WriteOptions): { code: number; body: unknown } {
     const key = storageKey(info, req.namespace, req.name!);
     const current = this.o.store.get(key);
     const kind = req.patchType ?? 'merge';
     const patcher = this.patchers[kind];
     if (!patcher) return { code: 415, body: errors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`) };
+    const scale = req.subresource === 'scale';
+    const ctx: PatchContext = {
+      manager: w.manager,
+      force: req.query?.force === true,
+      apiVersion: scale ? 'autoscaling/v1' : apiVersionOf(info),
+      time: this.o.timestamp(this.o.now()),
+      statusSubresource: !scale && info.subresources.includes('status'),
+      ...(req.subresource ? { subresource: req.subresource } : {}),
+    };
+    const applied: WriteOptions = kind === 'apply' ? { ...w, applied: true } : w;
     if (!current) {
-      if (kind === 'apply') {
-        // The applied object is the one named on the URL: a different name is refused, a missing one filled in.
-        const created = this.applyAsCreate(req, patcher);
-        if (created && typeof created === 'object' && !Array.isArray(created)) {
-          const meta = (created as KObject).metadata;
-          if (meta && typeof meta === 'object' && meta.name !== undefined && meta.name !== req.name) {
-            return { code: 400, body: errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${req.name})`) };
-          }
-          (created as KObject).metadata = { ...(meta && typeof meta === 'object' ? meta : {}), name: req.name! };
-        }
-        return this.create({ ...req, verb: 'create', body: created }, info, stages);
+      if (kind === 'apply' && !req.subresource) {
+        const created = this.applyAsCreate(req, patcher, ctx);
+        if (!created.ok) return created.response;
+        return this.create({ ...req, verb: 'create', body: created.value }, info, stages, applied);
       }
       return { code: 404, body: errors.notFound(info.resource, info.group, req.name!) };
     }
-    const base = req.subresource === 'scale' ? this.scaleOf(current.value) : current.value;
-    const patched = patcher(clone(base), req.body, info.kind);
-    if (!patched.ok) return { code: 400, body: errors.badRequest(patched.error) };
+    const base = scale ? this.scaleOf(current.value) : current.value;
+    const patched = patcher(clone(base), req.body, info.kind, ctx);
+    if (!patched.ok) return patched.status ? { code: patched.status.code, body: patched.status } : { code: 400, body: errors.badRequest(patched.error) };
     const obj = patched.value as KObject;
     if (!obj || typeof obj !== 'object') return { code: 400, body: errors.badRequest('patch produced no object') };
     // A patch applies to the version it read: carry its resourceVersion so the write is a CAS.
     const patchedRv = (req.body as KObject | undefined)?.metadata?.resourceVersion;
     obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: patchedRv ?? base.metadata?.resourceVersion };
-    return this.update(req, info, stages, obj);
+    return this.update(req, info, stages, obj, applied);
   }
 
-  private applyAsCreate(req: ApiRequest, patcher: Patcher): unknown {
-    const r = patcher({}, req.body, '');
-    return r.ok ? r.value : req.body;
+  /**
+   * Server-side apply to an object that does not exist yet: the configuration applied to nothing
+   * (the Apply entry is recorded), for the object named on the URL: a different name is refused,
+   * a missing one filled in.
+   */
+  private applyAsCreate(req: ApiRequest, patcher: Patcher, ctx: PatchContext): { ok: true; value: unknown } | { ok: false; response: { code: number; body: unknown } } {
+    const r = patcher({}, req.body, '', ctx);
+    if (!r.ok) return { ok: false, response: r.status ? { code: r.status.code, body: r.status } : { code: 400, body: errors.badRequest(r.error) } };
+    const created = r.value;
+    if (created && typeof created === 'object' && !Array.isArray(created)) {
+      const meta = (created as KObject).metadata;
+      if (meta && typeof meta === 'object' && meta.name !== undefined && meta.name !== req.name) {
+        return { ok: false, response: { code: 400, body: errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${req.name})`) } };
+      }
+      (created as KObject).metadata = { ...(meta && typeof meta === 'object' ? meta : {}), name: req.name! };
+    }
+    return { ok: true, value: created };
+  }
+
+  /** Who is writing: the request's fieldManager, else the name upstream derives from the User-Agent. */
+  private writer(req: ApiRequest, user: UserInfo): WriteOptions {
+    return { manager: req.query?.fieldManager || defaultFieldManager(user.username) };
+  }
+
+  /** The managedFields of `next` after an Update by `w.manager` over `live` (undefined: a create). */
+  private managedFields(live: KObject | undefined, next: KObject, info: ResourceInfo, w: WriteOptions): ManagedFieldsEntry[] {
+    return updateManagedFields(live, next, {
+      manager: w.manager,
+      apiVersion: apiVersionOf(info),
+      time: this.o.timestamp(this.o.now()),
+      statusSubresource: info.subresources.includes('status'),
+      ...(w.subresource ? { subresource: w.subresource } : {}),
+    });
   }
 
   /**
@@ -622,15 +677,16 @@ export class ApiServerCore {
     const spec = obj['spec'] as { replicas?: number; selector?: { matchLabels?: Record<string, string> } } | undefined;
     const status = obj['status'] as { replicas?: number } | undefined;
     const sel = Object.entries(spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const managedFields = scaleManagedFields(obj.metadata.managedFields);
     return {
       apiVersion: 'autoscaling/v1', kind: 'Scale',
-      metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+      metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp, ...(managedFields.length ? { managedFields } : {}) },
       spec: { replicas: spec?.replicas ?? 0 },
       status: { replicas: status?.replicas ?? 0, selector: sel },
     };
   }
 
-  private updateScale(req: ApiRequest, info: ResourceInfo, stages: string[], old: KObject, scale: KObject): { code: number; body: unknown } {
+  private updateScale(req: ApiRequest, info: ResourceInfo, stages: string[], old: KObject, scale: KObject, w: WriteOptions): { code: number; body: unknown } {
     const replicas = (scale['spec'] as { replicas?: unknown } | undefined)?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       return { code: 422, body: errors.invalid('Scale', 'autoscaling', req.name!, [{ type: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]) };
@@ -639,7 +695,9 @@ export class ApiServerCore {
     if (rv && rv !== old.metadata.resourceVersion) return { code: 409, body: errors.conflict(info.resource, info.group, req.name!) };
     const next = clone(old);
     (next['spec'] as { replicas: number }).replicas = replicas;
-    const r = this.update({ ...req, subresource: undefined }, info, stages, next);
+    // The write reaches the parent: an applied Scale's replicas managers become the parent's.
+    if (w.applied) next.metadata.managedFields = parentManagedFields(old.metadata.managedFields, scale.metadata?.managedFields, apiVersionOf(info));
+    const r = this.update({ ...req, subresource: undefined }, info, stages, next, w.applied ? w : { ...w, subresource: 'scale' });
     return r.code === 200 ? { code: 200, body: this.scaleOf(r.body as KObject) } : r;
   }
 
@@ -704,6 +762,21 @@ export class ApiServerCore {
     const hex = this.o.rand.string('0123456789abcdef', 32);
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[this.o.rand.int(0, 3)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
+}
+
+/**
+ * CreateOptions / UpdateOptions / PatchOptions validation (ValidatePatchOptions,
+ * ValidateFieldManager): an apply names its field manager, only an apply may force, and a
+ * manager name is at most 128 bytes.
+ */
+function writeOptionsInvalid(req: ApiRequest): Status | undefined {
+  const kind = req.verb === 'create' ? 'CreateOptions' : req.verb === 'update' ? 'UpdateOptions' : 'PatchOptions';
+  const causes: Array<{ type: string; field: string; message: string }> = [];
+  const manager = req.query?.fieldManager;
+  if (req.verb === 'patch' && req.patchType !== 'apply' && req.query?.force !== undefined) causes.push({ type: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' });
+  if (req.verb === 'patch' && req.patchType === 'apply' && !manager) causes.push({ type: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' });
+  if (manager && utf8.encode(manager).length > 128) causes.push({ type: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: may not be more than 128 bytes' });
+  return causes.length > 0 ? errors.invalid(kind, 'meta.k8s.io', '', causes) : undefined;
 }
 
 /** Pod updates may only change images, activeDeadlineSeconds, tolerations (additions) and grace. */

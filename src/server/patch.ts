@@ -1,11 +1,14 @@
 /**
  * The patch types beyond JSON merge patch: JSON patch (RFC 6902), strategic merge patch (what
- * client-side `kubectl apply`, `kubectl edit` and `kubectl patch` send) and a simplified
- * server-side apply. Strategic merge keys come from a hard-coded table of the Kubernetes API's
- * `x-kubernetes-patch-merge-key` / `x-kubernetes-patch-strategy` annotations, not from OpenAPI.
+ * client-side `kubectl apply`, `kubectl edit` and `kubectl patch` send) and server-side apply
+ * (YAML parsing and checks here; merging, ownership and conflicts in the API server's field
+ * manager, machines/kube-apiserver/field-manager.ts). Strategic merge keys come from a
+ * hard-coded table of the Kubernetes API's `x-kubernetes-patch-merge-key` /
+ * `x-kubernetes-patch-strategy` annotations, not from OpenAPI.
  */
 import { parse as parseYaml } from 'yaml';
 import { mergePatcher, type Patcher } from '../../machines/kube-apiserver/patch.ts';
+import { applyConfig, managedSetOf, mergeObject } from '../../machines/kube-apiserver/field-manager.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -350,7 +353,7 @@ export const strategicPatcher: Patcher = (current, patch, kind) => {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Server-side apply (simplified)
+// Server-side apply
 
 /** Parses an apply body: an object as it is, a string (or bytes) as YAML (JSON is a YAML subset). */
 export function parseApplyBody(body: unknown): JsonObject {
@@ -368,11 +371,12 @@ export function parseApplyBody(body: unknown): JsonObject {
 }
 
 /**
- * Server-side apply: the body is the desired configuration, merged into the current object with
- * the strategic rules. Unlike real SSA, fields dropped from the configuration are not removed and
- * there is no conflict detection; managedFields can be recorded with `recordManagedFields`.
+ * Server-side apply: the body is the desired configuration of the manager named in `ctx`, applied
+ * with structured-merge-diff's rules by the API server's field manager (ownership, conflicts,
+ * `force`, removal of fields no longer applied, managedFields). Without a context (a library
+ * call) the configuration is only merged.
  */
-export const applyPatcher: Patcher = (current, patch, kind) => {
+export const applyPatcher: Patcher = (current, patch, kind, ctx) => {
   try {
     const desired = parseApplyBody(patch);
     const cur = isObject(current) ? current : {};
@@ -380,72 +384,25 @@ export const applyPatcher: Patcher = (current, patch, kind) => {
     if (typeof desired['kind'] !== 'string' || desired['kind'] === '') return { ok: false, error: 'kind must be set' };
     const curKind = typeof cur['kind'] === 'string' ? cur['kind'] : kind;
     if (curKind && desired['kind'] !== curKind) return { ok: false, error: `the kind in the applied configuration (${String(desired['kind'])}) does not match the object (${curKind})` };
-    return { ok: true, value: strategicMerge(cur, desired, kind || String(desired['kind'])) };
+    if (!ctx) return { ok: true, value: mergeObject(cur, desired) };
+    if (desired['apiVersion'] !== ctx.apiVersion) {
+      return { ok: false, error: `Incorrect version specified in apply patch. Specified patch version: ${String(desired['apiVersion'])}, expected: ${ctx.apiVersion}` };
+    }
+    const r = applyConfig(cur, desired, ctx);
+    return r.ok ? { ok: true, value: r.value } : { ok: false, error: r.status.message, status: r.status };
   } catch (e) {
     if (e instanceof PatchError) return { ok: false, error: e.message };
     throw e;
   }
 };
 
-/** FieldsV1 for an applied configuration: `f:<field>` for fields, `k:{...}` for keyed list items. */
-export function fieldsV1(config: unknown, kind = '', path: string[] = []): JsonObject {
-  const out: JsonObject = {};
-  if (!isObject(config)) return out;
-  for (const [k, v] of Object.entries(config)) {
-    if (k.startsWith('$')) continue;
-    if (path.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
-    if (isObject(v)) out[`f:${k}`] = fieldsV1(v, kind, [...path, k]);
-    else if (Array.isArray(v)) {
-      const key = mergeKeyFor(k, path, kind);
-      if (key === undefined) out[`f:${k}`] = {};
-      else {
-        const items: JsonObject = {};
-        for (const item of v) {
-          if (isObject(item) && item[key] !== undefined) items[`k:${JSON.stringify({ [key]: item[key] })}`] = { '.': {}, ...fieldsV1(item, kind, [...path, k]) };
-        }
-        out[`f:${k}`] = items;
-      }
-    } else out[`f:${k}`] = {};
-  }
-  return out;
-}
-
-export interface ManagedFieldsEntry {
-  manager: string;
-  operation: 'Apply' | 'Update';
-  apiVersion: string;
-  time: string;
-  fieldsType: 'FieldsV1';
-  fieldsV1: JsonObject;
-  subresource?: string;
-}
-
 /**
- * Returns `obj` with the managedFields entry of (manager, operation) replaced by one describing
- * `config` (the applied configuration, or the whole object for an Update).
+ * The FieldsV1 an applied configuration owns: `f:<field>` for fields, `k:{...}` for associative
+ * list items (keyed as the API's list-map keys, defaults included), `v:` for set members;
+ * apiVersion, kind and the system metadata are nobody's.
  */
-export function recordManagedFields<T>(obj: T, entry: { manager: string; operation: 'Apply' | 'Update'; time: string; config: unknown; kind?: string }): T {
-  if (!isObject(obj)) return obj;
-  const o = obj as unknown as JsonObject;
-  const meta = isObject(o['metadata']) ? { ...o['metadata'] } : {};
-  const existing = (Array.isArray(meta['managedFields']) ? meta['managedFields'] : []) as unknown as ManagedFieldsEntry[];
-  const config = isObject(entry.config) ? { ...entry.config } : {};
-  if (isObject(config['metadata'])) {
-    const m = { ...config['metadata'] };
-    for (const k of ['name', 'namespace', 'resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'generation']) delete m[k];
-    config['metadata'] = m;
-  }
-  const next: ManagedFieldsEntry = {
-    manager: entry.manager,
-    operation: entry.operation,
-    apiVersion: String(o['apiVersion'] ?? ''),
-    time: entry.time,
-    fieldsType: 'FieldsV1',
-    fieldsV1: fieldsV1(config, entry.kind ?? String(o['kind'] ?? '')),
-  };
-  const others = existing.filter((e) => !(e.manager === entry.manager && e.operation === entry.operation));
-  meta['managedFields'] = [...others, next] as unknown as Json;
-  return { ...o, metadata: meta } as unknown as T;
+export function fieldsV1(config: unknown): JsonObject {
+  return managedSetOf(config).toFieldsV1() as JsonObject;
 }
 
 /** The patchers for every patch type, merge patch included. */

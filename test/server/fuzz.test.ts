@@ -254,7 +254,8 @@ describe('HTTPS facade fuzzing', () => {
         const o = { ...obj, metadata: { ...obj.metadata, ...(keepName ? {} : { name: n }) } } as { kind: string; metadata: { name: string } };
         const base = PATHS[o.kind]!;
         return {
-          method, path: method === 'POST' ? base : `${base}/${encodeURIComponent(String(o.metadata.name))}`,
+          // An apply names its field manager (without one it is a 422 before anything else).
+          method, path: (method === 'POST' ? base : `${base}/${encodeURIComponent(String(o.metadata.name))}`) + (method === 'PATCH' && patchType === 'application/apply-patch+yaml' ? `?fieldManager=fuzz-${n}` : ''),
           headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': method === 'PATCH' ? patchType : 'application/json' },
           body: JSON.stringify(method === 'PATCH' && patchType === 'application/json-patch+json' ? [{ op: 'replace', path: '/metadata/labels', value: { x: n } }] : o),
         };

@@ -432,14 +432,32 @@ data:
       expect(await color()).toBe('green');
     });
 
-    // KNOWN GAP: the apply patcher has no field ownership (no managedFields, no fieldManager or
-    // force in the Patcher call), so a second manager is never refused. Upstream answers 409 and
-    // kubectl prints the conflict. Remove `.fails` once conflicts are detected.
-    it.fails('another field manager changing an owned field is a 409 conflict', async () => {
+    /** metadata.managedFields as `kubectl get -o yaml --show-managed-fields` prints them. */
+    const managers = async (name = 'settings') => {
+      const r = await env!.kubectl(['get', 'configmap', name, '-o', 'yaml', '--show-managed-fields']);
+      expect(r.code, r.stderr).toBe(0);
+      const entries = (parseYaml(r.stdout) as { metadata: { managedFields?: Array<{ manager: string; operation: string; apiVersion: string; time: string; fieldsType: string; fieldsV1: unknown }> } }).metadata.managedFields ?? [];
+      return entries;
+    };
+
+    it('get -o yaml --show-managed-fields shows the Apply manager and its fields (hidden without the flag)', async () => {
+      const e = env!;
+      const entries = await managers();
+      expect(entries.map(({ manager, operation, apiVersion, fieldsType, fieldsV1 }) => ({ manager, operation, apiVersion, fieldsType, fieldsV1 }))).toEqual([
+        { manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:color': {} } } },
+      ]);
+      expect(entries[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      const plain = await e.kubectl(['get', 'configmap', 'settings', '-o', 'yaml']);
+      expect(plain.stdout).not.toContain('managedFields');
+    });
+
+    it('another field manager changing an owned field is a 409 conflict', async () => {
       const e = env!;
       const r = await e.kubectl(['apply', '--server-side', '--field-manager=other', '-f', e.file('cm-other.yaml', CM('red'))]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl" using v1: .data.color');
+      // Upstream's printManager names an Apply manager without a version ("using v1" is for Update managers).
+      expect(r.stderr).toContain('error: Apply failed with 1 conflict: conflict with "kubectl": .data.color\nPlease review the fields above--they currently have other managers.');
+      expect(r.stderr).toContain('--force-conflicts');
       expect(await color()).toBe('green');
     });
 
@@ -449,6 +467,44 @@ data:
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.trim()).toBe('configmap/settings serverside-applied');
       expect(await color()).toBe('yellow');
+      // kubectl owned nothing else, so its entry is gone.
+      expect((await managers()).map((m) => [m.manager, m.operation, m.fieldsV1])).toEqual([['other', 'Apply', { 'f:data': { 'f:color': {} } }]]);
+    });
+
+    it('label adds a kubectl-label Update manager; the original applier gets a conflict naming it', async () => {
+      const e = env!;
+      const l = await e.kubectl(['label', 'configmap', 'settings', 'team=a']);
+      expect(l.code, l.stderr).toBe(0);
+      const entries = await managers();
+      expect(entries.map((m) => [m.manager, m.operation])).toEqual([['other', 'Apply'], ['kubectl-label', 'Update']]);
+      expect(entries[1]!.fieldsV1).toEqual({ 'f:metadata': { 'f:labels': { '.': {}, 'f:team': {} } } });
+      const cm = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  labels:\n    team: b\ndata:\n  color: yellow\n`;
+      const r = await e.kubectl(['apply', '--server-side', '--field-manager=other', '-f', e.file('cm-label.yaml', cm)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('error: Apply failed with 1 conflict: conflict with "kubectl-label" using v1: .metadata.labels.team');
+    });
+
+    it('client-side apply, then apply --server-side of a changed value: no conflict (the last-applied upgrade path)', async () => {
+      const e = env!;
+      const cm = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: migrated\ndata:\n  mode: ${v}\n`;
+      const c = await e.kubectl(['apply', '-f', e.file('migrated.yaml', cm('one'))]);
+      expect(c.code, c.stderr).toBe(0);
+      expect((await managers('migrated')).map((m) => [m.manager, m.operation])).toEqual([['kubectl-client-side-apply', 'Update']]);
+      // kubectl applies, keeps the annotation owned (manager kubectl-last-applied), merges the
+      // client-side entry into its own with a JSON patch of managedFields, and applies again.
+      const s = await e.kubectl(['apply', '--server-side', '-f', e.file('migrated.yaml', cm('two'))]);
+      expect(s.code, s.stderr).toBe(0);
+      const entries = (await managers('migrated')).map((m) => [m.manager, m.operation, m.fieldsV1]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      expect(entries).toEqual([
+        ['kubectl', 'Apply', { 'f:data': { 'f:mode': {} } }],
+        ['kubectl-last-applied', 'Apply', { 'f:metadata': { 'f:annotations': { 'f:kubectl.kubernetes.io/last-applied-configuration': {} } } }],
+      ]);
+      expect(await e.kubectl(['get', 'configmap', 'migrated', '-o', 'jsonpath={.data.mode}'])).toMatchObject({ stdout: 'two' });
+      // Client-side apply keeps working: the server kept its annotation in step.
+      const back = await e.kubectl(['apply', '-f', e.file('migrated.yaml', cm('three'))]);
+      expect(back.code, back.stderr).toBe(0);
+      expect(back.stdout.trim()).toBe('configmap/migrated configured');
+      expect(await e.kubectl(['get', 'configmap', 'migrated', '-o', 'jsonpath={.data.mode}'])).toMatchObject({ stdout: 'three' });
     });
   });
 

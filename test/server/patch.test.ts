@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { PATCHERS, applyPatcher, fieldsV1, jsonPatcher, parsePointer, recordManagedFields, strategicPatcher } from '../../src/server/patch.ts';
+import { PATCHERS, applyPatcher, fieldsV1, jsonPatcher, parsePointer, strategicPatcher } from '../../src/server/patch.ts';
 
 const doc = { metadata: { name: 'web', labels: { app: 'web' } }, spec: { replicas: 1, list: ['a', 'b'] } };
 
@@ -140,7 +140,7 @@ describe('strategic merge patch', () => {
   ])('$name', ({ patch, error }) => expect(strategicPatcher(pod, patch, 'Pod')).toEqual({ ok: false, error }));
 });
 
-describe('server-side apply (simplified)', () => {
+describe('server-side apply', () => {
   const current = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', uid: 'u1', resourceVersion: '5' }, spec: { replicas: 1, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.27', env: [{ name: 'A', value: '1' }] }] } } } };
 
   test.each([
@@ -169,20 +169,25 @@ describe('server-side apply (simplified)', () => {
   ])('$name', ({ body, error }) => expect(applyPatcher(current, body, 'Deployment')).toEqual({ ok: false, error }));
 
   test('fieldsV1 names fields with f: and keyed list items with k:', () => {
-    expect(fieldsV1({ apiVersion: 'v1', kind: 'Pod', metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i' }], tolerations: [{ key: 'x' }] } }, 'Pod')).toEqual({
+    expect(fieldsV1({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i' }], tolerations: [{ key: 'x' }] } })).toEqual({
       'f:metadata': { 'f:labels': { 'f:app': {} } },
       'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:name': {}, 'f:image': {} } }, 'f:tolerations': {} },
     });
   });
 
-  test('recording managed fields replaces the manager\'s earlier entry', () => {
-    const config = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', labels: { a: 'b' } }, spec: { replicas: 2 } };
-    const once = recordManagedFields(current, { manager: 'kubectl', operation: 'Apply', time: '2026-01-01T00:00:00Z', config });
-    const twice = recordManagedFields(once, { manager: 'kubectl', operation: 'Apply', time: '2026-01-01T00:01:00Z', config });
-    expect((twice.metadata as AnyObj).managedFields).toEqual([
-      { manager: 'kubectl', operation: 'Apply', apiVersion: 'apps/v1', time: '2026-01-01T00:01:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:a': {} } }, 'f:spec': { 'f:replicas': {} } } },
-    ]);
-    expect((current.metadata as AnyObj).managedFields).toBeUndefined();
+  const ctx = { manager: 'kubectl', force: false, apiVersion: 'apps/v1', time: '2026-01-01T00:01:00Z', statusSubresource: true };
+
+  test('with the API server\'s context it records the Apply manager and refuses conflicts', () => {
+    const body = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3 } };
+    // An existing object nobody manages yet: "before-first-apply" owns what it holds.
+    expect(applyPatcher(current, body, 'Deployment', ctx)).toMatchObject({ ok: false, error: 'Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas' });
+    const r = applyPatcher({}, body, '', ctx) as { ok: true; value: AnyObj };
+    expect(r.ok).toBe(true);
+    expect(r.value.spec.replicas).toBe(3);
+    expect(r.value.metadata.managedFields).toEqual([{ manager: 'kubectl', operation: 'Apply', apiVersion: 'apps/v1', time: '2026-01-01T00:01:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }]);
+    const other = applyPatcher(r.value, { ...body, spec: { replicas: 4 } }, 'Deployment', { ...ctx, manager: 'other' });
+    expect(other).toMatchObject({ ok: false, error: 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas', status: { code: 409, reason: 'Conflict' } });
+    expect(applyPatcher(current, { ...body, apiVersion: 'apps/v1beta1' }, 'Deployment', ctx)).toEqual({ ok: false, error: 'Incorrect version specified in apply patch. Specified patch version: apps/v1beta1, expected: apps/v1' });
   });
 
   test('PATCHERS offers every patch type', () => {

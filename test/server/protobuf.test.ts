@@ -338,6 +338,16 @@ const FIXTURES: Array<{ apiVersion: string; kind: string } & Record<string, unkn
   },
   { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 0 }, status: { replicas: 0, selector: 'app=web' } },
   { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, orphanDependents: false, dryRun: ['All'] },
+  {
+    apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {},
+    spec: { resourceAttributes: { namespace: 'default', verb: 'create', resource: 'pods', subresource: 'log', name: 'web', group: 'apps', version: 'v1' } },
+    status: { allowed: true, reason: 'RBAC: allowed' },
+  },
+  {
+    apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {},
+    spec: { nonResourceAttributes: { path: '/healthz', verb: 'get' }, user: 'alice', groups: ['devs', 'system:authenticated'], uid: 'u-2' },
+  },
+  { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {}, status: { userInfo: { username: 'alice', uid: 'u-3', groups: ['system:authenticated'] } } },
 ];
 
 // ---------------------------------------------------------------------------------------------
