@@ -72,7 +72,8 @@ export const containerMachine = setup({
         ErrImageNeverPull: {},
         InvalidImageName: {},
         CreateContainerConfigError: {},
-        PostStartHookError: {},
+        // The killed container waits here (the reason cache) until its restart, which backs off like a crash.
+        PostStartHookError: { on: { 'restart.backOff': 'CrashLoopBackOff' } },
         // A restart waits out its back-off here; when it ends the start is tried again.
         CrashLoopBackOff: {},
       },

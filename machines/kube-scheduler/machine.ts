@@ -35,6 +35,23 @@ export interface SchedulerContext {
   cycles: number;
 }
 
+/**
+ * queue.NodeSchedulingPropertiesChange: a node update moves unschedulable pods only when
+ * spec.unschedulable, allocatable, labels, taints, a condition's status or the annotations
+ * changed. The kubelet's periodic status report (heartbeat times) and image updates do not.
+ */
+export function nodeSchedulingPropertiesChanged(next: Node, prev: Node): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const conditionStatuses = (n: Node) => Object.fromEntries((n.status?.conditions ?? []).map((c) => [c.type, c.status]));
+  const sortedEntries = (o: Record<string, unknown> | undefined) => Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return !same(next.spec.unschedulable ?? false, prev.spec.unschedulable ?? false)
+    || !same(sortedEntries(next.status?.allocatable), sortedEntries(prev.status?.allocatable))
+    || !same(sortedEntries(next.metadata.labels), sortedEntries(prev.metadata.labels))
+    || !same(next.spec.taints ?? [], prev.spec.taints ?? [])
+    || !same(sortedEntries(conditionStatuses(next)), sortedEntries(conditionStatuses(prev)))
+    || !same(sortedEntries(next.metadata.annotations), sortedEntries(prev.metadata.annotations));
+}
+
 function schedulable(p: Pod): boolean {
   return !p.spec.nodeName && !p.metadata.deletionTimestamp && (p.spec.schedulerName ?? SCHEDULER_NAME) === SCHEDULER_NAME && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
 }
@@ -111,7 +128,8 @@ export const schedulerMachine = setup({
       if (context.nodes.owns(e)) {
         const deltas = context.nodes.handle(e, context.port);
         for (const d of deltas) context.nodeInfoCache.delete(d.object.metadata.name!);
-        if (deltas.length > 0) context.queue.clusterEvent();
+        const moves = deltas.some((d) => d.type !== 'MODIFIED' || !d.old || nodeSchedulingPropertiesChanged(d.object as Node, d.old as Node));
+        if (moves) context.queue.clusterEvent();
       }
       if (context.pods.owns(e)) for (const d of context.pods.handle(e, context.port)) onPodDelta(context, d);
       if (e.type === 'api.response' && e.tag.startsWith('bind:')) {

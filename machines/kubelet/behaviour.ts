@@ -1,12 +1,20 @@
 /**
- * What a simulated container process does once started: run forever (the default), or exit with
- * a code after some time; when it becomes ready; what it logs. Chaos is opt-in data selected per
- * object: a pod annotation `kubelife.io/behaviour.<container>` holding JSON, or a scenario rule.
- * A later issue replaces `behaviourFor` with an interpreter for busybox commands.
+ * What a simulated container process does once started, resolved in layers (docs/BEHAVIOURS.md):
+ *
+ * 1. the image (image-catalog.ts): its ENTRYPOINT/CMD, user, stop signal, what it serves;
+ * 2. the manifest's command/args, interpreted (shell.ts, agnhost.ts): `sh -c "echo hi; sleep 5;
+ *    exit 3"` writes "hi", then exits 3 after 5 s;
+ * 3. the first matching scenario rule;
+ * 4. the pod annotation `kubelife.io/behaviour.<container>` (JSON).
+ *
+ * Each layer overrides the ones below field by field; the written output (`logs` and `output`)
+ * is one field, so a rule's `logs` replaces what the command would have written.
  */
 import type { Container, Pod } from '../../src/api/objects.ts';
+import { manifestBehaviour } from './image-catalog.ts';
 import { parseImageRef } from './registry.ts';
-import type { OutputPlan, ProcessFacts } from './process.ts';
+import type { HttpRule, OutputPlan, ProbeOverride, ProcessFacts } from './process.ts';
+import type { ExecContext } from './shell.ts';
 
 export interface ContainerBehaviour extends ProcessFacts {
   /** Exit code when the process ends by itself (0 unless given). */
@@ -17,8 +25,16 @@ export interface ContainerBehaviour extends ProcessFacts {
   readyAfterMs?: number;
   /** Lines written to stdout at start, for `kubectl logs` (sugar for `output` lines at 0 ms). */
   logs?: string[];
-  /** The process ignores SIGTERM (like a shell running sleep), so only the grace period's SIGKILL stops it. */
+  /** The process ignores SIGTERM (PID 1 without a handler: a shell, sleep), so only the grace period's SIGKILL stops it. */
   ignoresSigterm?: boolean;
+  /** What exec probes and hooks run against (the image's shells, utilities, files, env): data, read by shell.ts evalCommand. */
+  execContext?: ExecContext;
+  /**
+   * The runtime could not start the process (its executable does not exist): the message
+   * containerd gives. Modelled as exit 128 at once; a real kubelet reports the terminated
+   * reason StartError with this message (not yet shown by the pod machine).
+   */
+  startError?: string;
 }
 
 /** Everything the process writes: the `logs` sugar at start, then its timed output. */
@@ -61,17 +77,73 @@ function ruleMatches(rule: BehaviourRule, pod: Pod, container: Container): boole
   return true;
 }
 
-/** Keeps only well-typed fields: annotations are user input and must not break the simulation. */
-function sanitize(raw: unknown): ContainerBehaviour {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
-  const r = raw as Record<string, unknown>;
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+function overrides(v: unknown): ProbeOverride[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out = v.filter((o): o is ProbeOverride => isObj(o) && isNum(o['fromMs']) && typeof o['ok'] === 'boolean').map((o) => ({ fromMs: o.fromMs, ok: o.ok }));
+  return out.length ? out : undefined;
+}
+
+/**
+ * Keeps only well-typed fields: annotations are user input and must not break the simulation.
+ * Sugar: `failReadinessAtMs` / `failLivenessAtMs` / `failStartupAtMs` (from then on that probe
+ * fails) become `probes` overrides; `memoryMiB` may be a number (from the start).
+ */
+export function sanitize(raw: unknown): ContainerBehaviour {
+  if (!isObj(raw)) return {};
+  const r = raw;
   const out: ContainerBehaviour = {};
-  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-  if (typeof r['exitCode'] === 'number' && Number.isInteger(r['exitCode'])) out.exitCode = r['exitCode'];
-  if (num(r['exitAfterMs'])) out.exitAfterMs = r['exitAfterMs'] as number;
-  if (num(r['readyAfterMs'])) out.readyAfterMs = r['readyAfterMs'] as number;
+  if (isInt(r['exitCode'])) out.exitCode = r['exitCode'];
+  if (isNum(r['exitAfterMs'])) out.exitAfterMs = r['exitAfterMs'];
+  if (isNum(r['readyAfterMs'])) out.readyAfterMs = r['readyAfterMs'];
   if (Array.isArray(r['logs'])) out.logs = r['logs'].map(String);
+  if (typeof r['startError'] === 'string') out.startError = r['startError'];
+  if (isObj(r['output']) && Array.isArray(r['output']['lines'])) {
+    const lines = r['output']['lines'].filter((l): l is { atMs: number; line: string } => isObj(l) && isNum(l['atMs']) && typeof l['line'] === 'string').map((l) => ({ atMs: l.atMs, line: l.line }));
+    const rep = r['output']['repeat'];
+    const repeat = isObj(rep) && isNum(rep['fromMs']) && isNum(rep['periodMs']) && rep['periodMs'] > 0 && Array.isArray(rep['lines'])
+      ? { fromMs: rep['fromMs'], periodMs: rep['periodMs'], lines: rep['lines'].filter((l): l is { offsetMs: number; line: string } => isObj(l) && isNum(l['offsetMs']) && typeof l['line'] === 'string').map((l) => ({ offsetMs: l.offsetMs, line: l.line })), ...(isInt(rep['times']) && rep['times'] >= 0 ? { times: rep['times'] } : {}) }
+      : undefined;
+    out.output = { lines, ...(repeat ? { repeat } : {}) };
+  }
   if (typeof r['ignoresSigterm'] === 'boolean') out.ignoresSigterm = r['ignoresSigterm'];
+  if (isInt(r['termExitCode'])) out.termExitCode = r['termExitCode'];
+  if (isNum(r['termExitAfterMs'])) out.termExitAfterMs = r['termExitAfterMs'];
+  if (isInt(r['runAsUser']) || (typeof r['runAsUser'] === 'string' && r['runAsUser'] !== '')) out.runAsUser = r['runAsUser'];
+  if (isNum(r['memoryMiB'])) out.memoryMiB = [{ atMs: 0, mib: r['memoryMiB'] }];
+  else if (Array.isArray(r['memoryMiB'])) {
+    const m = r['memoryMiB'].filter((x): x is { atMs: number; mib: number } => isObj(x) && isNum(x['atMs']) && isNum(x['mib'])).map((x) => ({ atMs: x.atMs, mib: x.mib }));
+    if (m.length) out.memoryMiB = m.sort((a, b) => a.atMs - b.atMs);
+  }
+  if (Array.isArray(r['tcpPorts'])) {
+    const ports = r['tcpPorts'].filter((p): p is number => isInt(p) && p > 0 && p < 65536);
+    if (ports.length) out.tcpPorts = ports;
+  }
+  if (Array.isArray(r['http'])) {
+    const rules = r['http'].filter((h): h is HttpRule => isObj(h) && isInt(h['port']) && isInt(h['code'])
+      && (h['path'] === undefined || typeof h['path'] === 'string') && (h['fromMs'] === undefined || isNum(h['fromMs'])) && (h['untilMs'] === undefined || isNum(h['untilMs'])))
+      .map((h) => ({ port: h.port, code: h.code, ...(h.path !== undefined ? { path: h.path } : {}), ...(h.fromMs !== undefined ? { fromMs: h.fromMs } : {}), ...(h.untilMs !== undefined ? { untilMs: h.untilMs } : {}) }));
+    if (rules.length) out.http = rules;
+  }
+  if (Array.isArray(r['files'])) {
+    const files = r['files'].filter((f): f is { path: string; fromMs: number; untilMs?: number } => isObj(f) && typeof f['path'] === 'string' && isNum(f['fromMs']) && (f['untilMs'] === undefined || isNum(f['untilMs'])))
+      .map((f) => ({ path: f.path, fromMs: f.fromMs, ...(f.untilMs !== undefined ? { untilMs: f.untilMs } : {}) }));
+    if (files.length) out.files = files;
+  }
+  const probes: NonNullable<ContainerBehaviour['probes']> = {};
+  if (isObj(r['probes'])) {
+    for (const kind of ['readiness', 'liveness', 'startup'] as const) {
+      const o = overrides(r['probes'][kind]);
+      if (o) probes[kind] = o;
+    }
+  }
+  for (const [key, kind] of [['failReadinessAtMs', 'readiness'], ['failLivenessAtMs', 'liveness'], ['failStartupAtMs', 'startup']] as const) {
+    if (isNum(r[key])) probes[kind] = [...(probes[kind] ?? []), { fromMs: r[key], ok: false }].sort((a, b) => a.fromMs - b.fromMs);
+  }
+  if (Object.keys(probes).length) out.probes = probes;
   return out;
 }
 
@@ -86,15 +158,33 @@ function fromAnnotation(pod: Pod, container: Container): ContainerBehaviour {
 }
 
 /**
- * The behaviour of one container of a pod: the default (runs forever; ready at once, or after a
- * readiness probe's initial delay), overridden field by field by the first matching scenario
- * rule, then by the pod's annotation. An exit code alone means the process exits at once.
+ * `upper` over `lower`, field by field. What the process writes is one field (`logs` and
+ * `output` together); probe overrides replace per probe kind.
+ */
+export function overlay(lower: ContainerBehaviour, upper: ContainerBehaviour): ContainerBehaviour {
+  const out: ContainerBehaviour = { ...lower };
+  if (upper.logs !== undefined || upper.output !== undefined) {
+    delete out.logs;
+    delete out.output;
+  }
+  for (const [k, v] of Object.entries(upper) as Array<[keyof ContainerBehaviour, unknown]>) {
+    if (v === undefined || k === 'probes') continue;
+    (out as Record<string, unknown>)[k] = v;
+  }
+  if (upper.probes) out.probes = { ...(lower.probes ?? {}), ...upper.probes };
+  return out;
+}
+
+/**
+ * The behaviour of one container of a pod: what its image and command/args do (readiness is the
+ * prober's business: see machines/pod/probes.ts), overridden field by field by
+ * the first matching scenario rule, then by the pod's annotation. An exit code without an exit
+ * time anywhere means the process exits at once.
  */
 export function behaviourFor(pod: Pod, container: Container, rules: readonly BehaviourRule[] = []): ContainerBehaviour {
-  const probe = container.readinessProbe;
-  const base: ContainerBehaviour = { readyAfterMs: probe ? (probe.initialDelaySeconds ?? 0) * 1000 : 0 };
+  const base = manifestBehaviour(pod, container);
   const rule = rules.find((r) => ruleMatches(r, pod, container));
-  const merged: ContainerBehaviour = { ...base, ...sanitize(rule), ...fromAnnotation(pod, container) };
+  const merged = overlay(overlay(base, sanitize(rule)), fromAnnotation(pod, container));
   if (merged.exitCode !== undefined && merged.exitAfterMs === undefined) merged.exitAfterMs = 0;
   return merged;
 }

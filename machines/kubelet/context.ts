@@ -3,12 +3,13 @@
  * allocator, and one entry per pod bound to the node (the pod worker and the status manager's
  * bookkeeping for it). The machine owns the XState side (children, timers) through KubeletEffects.
  */
-import type { Container, Pod, PodCondition, PodPhase, PodStatus } from '../../src/api/objects.ts';
+import type { Container, Node, Pod, PodCondition, PodPhase, PodStatus } from '../../src/api/objects.ts';
 import type { Informer } from '../client/informer.ts';
 import type { ApiPort } from '../client/port.ts';
 import { recordEvent } from '../client/events.ts';
 import type { PodMachineEvent, PodMachineInput } from '../pod/machine.ts';
 import type { BehaviourRule, ContainerBehaviour } from './behaviour.ts';
+import type { ConfigRead } from './container-config.ts';
 import type { OutputPlan } from './process.ts';
 import type { ImageStore, PullQueue } from './images.ts';
 import type { PodIpam } from './ipam.ts';
@@ -40,6 +41,9 @@ export interface NodeState {
   leaseCreated: boolean;
   /** Pulled images not yet reported in node.status.images. */
   imagesDirty: boolean;
+  /** The node status last posted (registration included) and when, for the 10 s status sync. */
+  reportedStatus?: NonNullable<Node['status']>;
+  lastReportMs?: number;
 }
 
 /** One pod bound to this node, from the first time the kubelet sees it until it is deleted. */
@@ -67,6 +71,8 @@ export interface PodEntry {
   mountRound: number;
   mountPending: number;
   mountFailures: string[];
+  /** Container config: the configMap/secret reads of a container start in flight, by container (container-config.ts). */
+  configReads?: Map<string, ConfigRead>;
 }
 
 export interface KubeletContext {

@@ -16,8 +16,11 @@ import {
 } from './context.ts';
 import { ImageStore, PullQueue } from './images.ts';
 import { PodIpam } from './ipam.ts';
-import { allocatableOf, capacityOf, leaseObject, NODE_LEASE_NAMESPACE, NODE_LEASE_RENEW_INTERVAL_MS, nodeConditions, nodeObject, type KubeletNodeConfig } from './node.ts';
-import { onMountResponse, onPodDelta, onPullCompleted, onSandboxCreated, onWorkerEnded, onWorkerRequest } from './pods.ts';
+import {
+  allocatableOf, capacityOf, leaseObject, mergeNodeConditions, NODE_LEASE_NAMESPACE, NODE_LEASE_RENEW_INTERVAL_MS, NODE_STATUS_REPORT_FREQUENCY_MS,
+  nodeConditions, nodeObject, nodeStatusChanged, type KubeletNodeConfig, type NodeStatus,
+} from './node.ts';
+import { onConfigResponse, onMountResponse, onPodDelta, onPullCompleted, onSandboxCreated, onWorkerEnded, onWorkerRequest } from './pods.ts';
 import { ImageRegistry, imageList, type RegistryOptions } from './registry.ts';
 import { onStatusResponse, onWorkerSnapshot, resyncStatuses, setStatus } from './status-manager.ts';
 
@@ -77,6 +80,8 @@ function onResponse(ctx: KubeletContext, fx: KubeletEffects, e: Extract<ApiEvent
     if (entry) onStatusResponse(ctx, entry, e.code, e.body);
   } else if (e.tag.startsWith('mount:')) {
     onMountResponse(ctx, fx, e.tag, e.code);
+  } else if (e.tag.startsWith('config:')) {
+    onConfigResponse(ctx, fx, e.tag, e.code, e.body);
   }
 }
 
@@ -91,11 +96,34 @@ function onApi(ctx: KubeletContext, fx: KubeletEffects, e: ApiEvent): void {
   } else if (e.type === 'api.response') onResponse(ctx, fx, e);
 }
 
-/** Node status as the kubelet posts it: capacity, conditions, addresses, images. */
-function postNodeStatus(ctx: KubeletContext, ready: boolean): void {
-  const now = timestamp(ctx.port.now());
-  const full = nodeObject(ctx.config, ctx.images.nodeImages(), ctx.port.now()).status!;
-  ctx.port.request({ ...NODES, verb: 'patch', patchType: 'merge', name: ctx.config.name, subresource: 'status', body: { status: { ...full, conditions: nodeConditions(ready, now, now) } } }, 'node:status');
+/**
+ * The node status the setters compute now (capacity, allocatable, conditions, addresses,
+ * nodeInfo, images); conditions keep the transition times last posted.
+ */
+function computeNodeStatus(ctx: KubeletContext, ready: boolean): NodeStatus {
+  const nowMs = ctx.port.now();
+  const now = timestamp(nowMs);
+  const full = nodeObject(ctx.config, ctx.images.nodeImages(), nowMs).status!;
+  return { ...full, conditions: mergeNodeConditions(ctx.node.reportedStatus?.conditions, nodeConditions(ready, now, now), now) };
+}
+
+function postNodeStatus(ctx: KubeletContext, status: NodeStatus): void {
+  ctx.port.request({ ...NODES, verb: 'patch', patchType: 'merge', name: ctx.config.name, subresource: 'status', body: { status } }, 'node:status');
+  ctx.node.reportedStatus = status;
+  ctx.node.lastReportMs = ctx.port.now();
+  ctx.node.imagesDirty = false;
+}
+
+/**
+ * syncNodeStatus / tryUpdateNodeStatus with the Lease on: the status is computed every 10 s and
+ * posted only when it changed (heartbeat times aside: new images, a condition flip) or when
+ * nodeStatusReportFrequency (5 min) has passed since the last post. Upstream's jitter on the
+ * report interval is left out.
+ */
+function syncNodeStatus(ctx: KubeletContext): void {
+  const status = computeNodeStatus(ctx, true);
+  const due = ctx.node.lastReportMs === undefined || ctx.port.now() - ctx.node.lastReportMs >= NODE_STATUS_REPORT_FREQUENCY_MS;
+  if (due || nodeStatusChanged(ctx.node.reportedStatus, status)) postNodeStatus(ctx, status);
 }
 
 function renewLease(ctx: KubeletContext): void {
@@ -114,7 +142,9 @@ export const kubeletMachine = setup({
   actions: {
     announceStart: ({ context }) => nodeEvent(context, 'Normal', 'Starting', 'Starting kubelet.'),
     register: ({ context }) => {
-      context.port.request({ ...NODES, verb: 'create', body: nodeObject(context.config, context.images.nodeImages(), context.port.now()) }, 'node:register');
+      const node = nodeObject(context.config, context.images.nodeImages(), context.port.now());
+      context.node.reportedStatus = node.status;
+      context.port.request({ ...NODES, verb: 'create', body: node }, 'node:register');
     },
     announceRegistered: ({ context }) => {
       const name = context.config.name;
@@ -125,16 +155,13 @@ export const kubeletMachine = setup({
     becomeReady: ({ context }) => {
       context.node.ipam = new PodIpam(context.node.podCIDR!);
       context.port.note(`podCIDR ${context.node.podCIDR}: pod IPs from ${context.node.ipam.rangeText()}`);
-      postNodeStatus(context, true);
+      postNodeStatus(context, computeNodeStatus(context, true));
       nodeEvent(context, 'Normal', 'NodeReady', `Node ${context.config.name} status is now: NodeReady`);
       context.podInformer.start(context.port);
     },
     heartbeat: ({ context }) => {
       renewLease(context);
-      if (context.node.imagesDirty) {
-        context.node.imagesDirty = false;
-        context.port.request({ ...NODES, verb: 'patch', patchType: 'merge', name: context.config.name, subresource: 'status', body: { status: { images: context.images.nodeImages() } } }, 'node:images');
-      }
+      syncNodeStatus(context);
       resyncStatuses(context);
     },
     onApi: enqueueActions(({ context, event, enqueue }) => onApi(context, effects(enqueue), event as ApiEvent)),
@@ -211,7 +238,8 @@ export const kubeletMachine = setup({
       entry: 'becomeReady',
       initial: 'heartbeat',
       states: {
-        // Lease renewal, node image updates and the status manager's resync share the 10 s tick.
+        // Lease renewal, the node status sync (nodeStatusUpdateFrequency, also 10 s) and the status
+        // manager's resync share the 10 s tick.
         heartbeat: { entry: 'heartbeat', after: { leaseRenewInterval: { target: 'heartbeat', reenter: true } } },
       },
     },

@@ -4,17 +4,18 @@
  * through the API), the sandbox and its IP, image pulls (per imagePullPolicy, one at a time),
  * container starts and stops — with the Events upstream records along the way.
  */
-import type { Node, Pod } from '../../src/api/objects.ts';
+import type { Pod } from '../../src/api/objects.ts';
 import { objectKey, type Delta } from '../client/informer.ts';
 import { goDuration } from '../pod/containers.ts';
 import type { WorkerRequest } from '../pod/machine.ts';
-import { admitPod, REJECTED_PREFIX } from './admission.ts';
+import { admissionNode, admitPod, REJECTED_PREFIX } from './admission.ts';
 import { behaviourFor, outputPlanOf } from './behaviour.ts';
+import { configRefs, containerConfigError, dataKeys, refKey, type ConfigLookup } from './container-config.ts';
 import {
   containerSpecOf, newEntry, podEvent, randomHex64, tellWorker, type KubeletContext, type KubeletEffects, type KubeletInternalEvent, type PodEntry,
 } from './context.ts';
 import type { PullJob } from './images.ts';
-import { allocatableOf, capacityOf, internalIPOf } from './node.ts';
+import { internalIPOf } from './node.ts';
 import { defaultPullPolicy, parseImageRef, type ImageInfo } from './registry.ts';
 import { maybeDelete } from './status-manager.ts';
 
@@ -28,10 +29,6 @@ function admittedPods(ctx: KubeletContext): Pod[] {
   return [...ctx.pods.values()].filter((e) => e.alive && e.admitted).map((e) => e.pod);
 }
 
-function selfNode(ctx: KubeletContext): Node {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: ctx.config.name }, spec: {}, status: { capacity: capacityOf(ctx.config), allocatable: allocatableOf(ctx.config) } };
-}
-
 /** A pod the kubelet sees for the first time: admit it and start its worker, or note it finished. */
 function startPod(ctx: KubeletContext, fx: KubeletEffects, pod: Pod): void {
   const behaviours = Object.fromEntries([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => [c.name, behaviourFor(pod, c, ctx.behaviours)]));
@@ -43,7 +40,7 @@ function startPod(ctx: KubeletContext, fx: KubeletEffects, pod: Pod): void {
     maybeDelete(ctx, entry);
     return;
   }
-  const admission = admitPod(selfNode(ctx), admittedPods(ctx), pod);
+  const admission = admitPod(admissionNode(ctx), admittedPods(ctx), pod);
   entry.alive = true;
   entry.admitted = admission.admit;
   fx.spawnWorker(entry.workerId, { pod, behaviours, now: () => ctx.port.now(), notifyParent: true });
@@ -112,7 +109,14 @@ export function onWorkerRequest(ctx: KubeletContext, fx: KubeletEffects, req: Wo
       ctx.logSink?.({ kind: 'end', namespace: namespace ?? 'default', pod: name ?? '', uid: entry.uid, container: req.container, attempt: req.attempt });
       return;
     }
-    case 'worker.killContainer': return podEvent(ctx, entry, 'Normal', 'Killing', `Stopping container ${req.container}`, req.container);
+    case 'worker.killContainer': return podEvent(ctx, entry, 'Normal', 'Killing', req.message ?? `Stopping container ${req.container}`, req.container);
+    // kuberuntime keeps the handler's output out of hook events so that secrets do not leak.
+    case 'worker.hookFailed':
+      return req.hook === 'PostStart'
+        ? podEvent(ctx, entry, 'Warning', 'FailedPostStartHook', 'PostStartHook failed', req.container)
+        : podEvent(ctx, entry, 'Warning', 'FailedPreStopHook', 'PreStopHook failed', req.container);
+    // prober.go records Unhealthy on every failed probe, below the threshold too (the recorder aggregates repeats).
+    case 'worker.probeFailed': return podEvent(ctx, entry, 'Warning', 'Unhealthy', req.message, req.container);
     case 'worker.backOff':
       if (req.reason === 'CrashLoopBackOff') {
         const { name, namespace } = entry.pod.metadata;
@@ -230,9 +234,51 @@ export function onPullCompleted(ctx: KubeletContext, fx: KubeletEffects, jobId: 
   runContainer(ctx, fx, entry, done.container, done.attempt, result.image);
 }
 
-/** CreateContainer and StartContainer; the process's behaviour (logs now, exit later) begins. */
+/**
+ * The image is there: generateContainerConfig reads the configMaps and secrets the container's
+ * environment names (through the API, like the volume mounts) and checks runAsNonRoot
+ * (container-config.ts); then CreateContainer and StartContainer.
+ */
 function runContainer(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, container: string, attempt: number, image: ImageInfo): void {
-  podEvent(ctx, entry, 'Normal', 'Created', `Created container: ${container}`, container);
+  const spec = containerSpecOf(entry.pod, container);
+  const refs = spec ? configRefs(spec) : [];
+  if (refs.length === 0) return configured(ctx, fx, entry, container, attempt, image, new Map());
+  const reads = (entry.configReads ??= new Map());
+  reads.set(container, { attempt, pending: refs.length, results: new Map(), image });
+  const namespace = entry.pod.metadata.namespace ?? 'default';
+  for (const ref of refs) {
+    ctx.port.request({ verb: 'get', group: '', version: 'v1', resource: ref.resource, namespace, name: ref.name }, `config:${entry.key}|${entry.uid}|${container}|${attempt}|${refKey(ref)}`);
+  }
+}
+
+/** One configMap/secret read for a container's environment answered ("config:<ns>/<pod>|<uid>|<container>|<attempt>|<resource>/<name>"). */
+export function onConfigResponse(ctx: KubeletContext, fx: KubeletEffects, tag: string, code: number, body: unknown): void {
+  const [key, uid, container, attempt, ref] = tag.slice('config:'.length).split('|');
+  const entry = ctx.pods.get(key ?? '');
+  const read = entry?.configReads?.get(container ?? '');
+  if (!entry || !read || entry.uid !== uid || read.attempt !== Number(attempt) || ref === undefined) return;
+  const status = body as { message?: string } | undefined;
+  read.results.set(ref, code === 200 ? { found: true, keys: dataKeys(body) } : { found: false, code, ...(code !== 404 && status?.message ? { message: status.message } : {}) });
+  if (--read.pending > 0) return;
+  entry.configReads!.delete(container!);
+  if (!entry.alive || entry.deletionRequested) return;
+  configured(ctx, fx, entry, container!, read.attempt, read.image, read.results);
+}
+
+/** The container's config is resolved: CreateContainerConfigError, or create and start it. */
+function configured(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, container: string, attempt: number, image: ImageInfo, results: ReadonlyMap<string, ConfigLookup>): void {
+  const spec = containerSpecOf(entry.pod, container);
+  const message = spec ? containerConfigError(entry.pod, spec, (r) => results.get(refKey(r)) ?? { found: false, code: 404 }, entry.behaviours[container]?.runAsUser) : undefined;
+  if (message !== undefined) {
+    podEvent(ctx, entry, 'Warning', 'Failed', `Error: ${message}`, container);
+    return tellWorker(fx, entry, { type: 'container.configFailed', container, attempt, message });
+  }
+  createContainer(ctx, fx, entry, container, attempt, image);
+}
+
+/** CreateContainer and StartContainer; the process's behaviour (logs now, exit later) begins. */
+function createContainer(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, container: string, attempt: number, image: ImageInfo): void {
+  podEvent(ctx, entry, 'Normal', 'Created', `Created container ${container}`, container);
   podEvent(ctx, entry, 'Normal', 'Started', `Started container ${container}`, container);
   const { name, namespace, uid } = entry.pod.metadata;
   ctx.logSink?.({ kind: 'start', namespace: namespace ?? 'default', pod: name ?? '', uid: uid ?? '', container, attempt, output: outputPlanOf(entry.behaviours[container]) });

@@ -53,6 +53,13 @@ export const DEFAULT_IMAGES: Readonly<Record<string, number>> = {
   'docker.io/library/redis': 45_138_472,
   'docker.io/library/httpd': 58_137_215,
   'docker.io/library/postgres': 154_829_396,
+  // Also in the image catalog (image-catalog.ts): approximate amd64 compressed sizes.
+  'docker.io/library/ubuntu': 29_754_290,
+  'docker.io/library/debian': 48_494_272,
+  'docker.io/nginxinc/nginx-unprivileged': 72_104_655,
+  'registry.k8s.io/e2e-test-images/busybox': 2_172_306,
+  // The busybox of the Kubernetes docs' probe examples (an old 1.24 build).
+  'registry.k8s.io/busybox': 1_144_547,
 };
 
 /** The sandbox image kind nodes ship with; the kubelet never pulls it. */

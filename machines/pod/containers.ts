@@ -7,6 +7,9 @@ import type { Container, ContainerStateTerminated, ContainerStatus, PodSpec } fr
 import type { ContainerBehaviour } from '../kubelet/behaviour.ts';
 import { isSidecar } from './phase.ts';
 import { INITIAL_CONTAINER_STATE, stepContainer, type ContainerEventType, type ContainerStateName } from '../container/machine.ts';
+import type { ProbeKind, ProbeWorker } from './probes.ts';
+import type { HookOutcome } from './hooks.ts';
+import type { KillState } from './termination.ts';
 
 export type ContainerKind = 'init' | 'sidecar' | 'regular';
 
@@ -34,6 +37,30 @@ export interface ContainerRecord {
   exitedAtMs?: number;
   restartBackOff?: BackOffEntry;
   pullBackOff?: BackOffEntry;
+  /** Virtual time of the current run's start (probe delays and process time count from it). */
+  startedAtMs?: number;
+  /** The prober workers of this container, by kind (they outlive restarts, as upstream's do). */
+  probes?: Partial<Record<ProbeKind, ProbeWorker>>;
+  /** The running process is being killed for a failed liveness or startup probe. */
+  killedBy?: 'liveness' | 'startup';
+  /**
+   * The process started and its postStart hook runs (or ran): when, the runtime's start facts,
+   * the hook's outcome. The status stays Waiting until `done` (lifecycle-steps.ts).
+   */
+  postStart?: PendingStart;
+  /** The postStart hook failed with this message: the container is being killed for it. */
+  postStartError?: string;
+  /** A kill in progress (termination.ts): preStop, the sidecar turn, SIGTERM and SIGKILL. */
+  kill?: KillState;
+}
+
+/** A started process whose postStart hook holds its status. */
+export interface PendingStart {
+  atMs: number;
+  at: string;
+  started: { container: string; attempt?: number; containerID?: string; image?: string; imageID?: string };
+  outcome: HookOutcome;
+  done?: boolean;
 }
 
 // pkg/kubelet/kubelet.go: containerBackOffPeriod, MaxContainerBackOff, imageBackOffPeriod, MaxImageBackOff.
@@ -138,29 +165,74 @@ function hasRun(s: ContainerStatus): boolean {
   return s.state.terminated !== undefined || s.lastState.terminated !== undefined;
 }
 
-export interface StartedFacts { at: string; containerID: string; image?: string; imageID?: string }
+export interface StartedFacts {
+  at: string;
+  containerID: string;
+  image?: string;
+  imageID?: string;
+  /** Virtual time of the start. */
+  atMs?: number;
+  /** The container declares a startup probe: not `started` until it passes. */
+  startupProbe?: boolean;
+  /** The container declares a readiness probe: not ready until it passes. */
+  readinessProbe?: boolean;
+}
 
-/** The runtime started the container: Running, started; ready at once unless a delay or an init container. */
+/** A behaviour's readiness delay (readyAfterMs) that has not run out `sinceStartMs` after the start. */
+const readyDelayPending = (r: ContainerRecord, sinceStartMs: number) => r.behaviour.readyAfterMs !== undefined && r.behaviour.readyAfterMs > 0 && sinceStartMs < r.behaviour.readyAfterMs;
+
+/**
+ * The runtime started the container: Running. It is `started` at once unless a startup probe
+ * must pass first (prober_manager: started = running && (no startup probe || result Success)),
+ * and, once started, ready at once unless a readiness probe or a readiness delay stands in the way.
+ * Regular init containers are never ready while they run.
+ */
 export function markStarted(r: ContainerRecord, f: StartedFacts): ContainerRecord {
   const prev = r.status;
   const lastState = prev.state.terminated ? { terminated: prev.state.terminated } : prev.lastState;
-  const readyNow = r.kind !== 'init' && !(r.behaviour.readyAfterMs && r.behaviour.readyAfterMs > 0);
+  const started = r.kind === 'init' || !f.startupProbe;
+  const readyNow = r.kind !== 'init' && started && !f.readinessProbe && !readyDelayPending(r, 0);
+  const events: ContainerEventType[] = ['started', ...(started ? ['startup.succeeded' as const] : []), ...(readyNow ? ['readiness.succeeded' as const] : [])];
   return {
-    ...r, run: 'running', state: step(r, 'started', 'startup.succeeded', ...(readyNow ? ['readiness.succeeded' as const] : [])),
+    ...r, run: 'running', state: step(r, ...events), killedBy: undefined,
+    ...(f.atMs !== undefined ? { startedAtMs: f.atMs } : {}),
     status: {
-      ...prev, state: { running: { startedAt: f.at } }, lastState, ready: readyNow, started: true,
+      ...prev, state: { running: { startedAt: f.at } }, lastState, ready: readyNow, started,
       restartCount: hasRun(prev) ? prev.restartCount + 1 : prev.restartCount,
       image: f.image ?? prev.image, imageID: f.imageID ?? prev.imageID, containerID: f.containerID,
     },
   };
 }
 
-/** The process ended: Terminated with Completed or Error; a completed init container is ready. */
-export function markExited(r: ContainerRecord, exitCode: number, at: string, atMs: number, run: RunState): ContainerRecord {
-  const t: ContainerStateTerminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: at };
-  const startedAt = r.status.state.running?.startedAt;
+/**
+ * The startup probe passed (Running.Starting -> Running.Unready): `started`; ready at once when
+ * there is no readiness probe and no readiness delay left.
+ */
+export function markStartupSucceeded(r: ContainerRecord, nowMs: number, readinessProbe: boolean): ContainerRecord {
+  const readyNow = r.kind !== 'init' && !readinessProbe && !readyDelayPending(r, nowMs - (r.startedAtMs ?? nowMs));
+  return {
+    ...r, state: step(r, 'startup.succeeded', ...(readyNow ? ['readiness.succeeded' as const] : [])),
+    status: { ...r.status, started: true, ready: readyNow },
+  };
+}
+
+/**
+ * The process ended: Terminated with Completed or Error, or OOMKilled when the kernel killed it
+ * for its memory limit; a completed init container is ready. A run that never showed Running (its
+ * postStart hook failed) passes through Running in the container machine and counts as a restart
+ * as markStarted would have.
+ */
+export function markExited(r: ContainerRecord, exitCode: number, at: string, atMs: number, run: RunState, reason?: 'OOMKilled'): ContainerRecord {
+  const t: ContainerStateTerminated = { exitCode, reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'), finishedAt: at };
+  const prev = r.status;
+  const neverShown = prev.state.running === undefined;
+  const startedAt = prev.state.running?.startedAt ?? (neverShown ? r.postStart?.at : undefined);
   if (startedAt) t.startedAt = startedAt;
-  return { ...r, run, exitedAtMs: atMs, state: step(r, exitCode === 0 ? 'exited.completed' : 'exited.error'), status: { ...r.status, state: { terminated: t }, ready: r.kind === 'init' && exitCode === 0, started: false } };
+  const event: ContainerEventType = reason === 'OOMKilled' ? 'exited.oomKilled' : exitCode === 0 ? 'exited.completed' : 'exited.error';
+  const events: ContainerEventType[] = r.state.startsWith('Running') ? [event] : ['started', event];
+  const lastState = neverShown && prev.state.terminated ? { terminated: prev.state.terminated } : prev.lastState;
+  const restartCount = neverShown && hasRun(prev) ? prev.restartCount + 1 : prev.restartCount;
+  return { ...r, run, exitedAtMs: atMs, state: step(r, ...events), status: { ...prev, state: { terminated: t }, lastState, restartCount, ready: r.kind === 'init' && exitCode === 0, started: false } };
 }
 
 /** Waiting with a reason (ErrImagePull, CrashLoopBackOff...); a previous exit moves to lastState. */
@@ -182,6 +254,11 @@ export function markStatusUnknown(r: ContainerRecord): ContainerRecord {
 /** A readiness result arrived: the container is ready (Running.Unready -> Running.Ready). */
 export function markReady(r: ContainerRecord): ContainerRecord {
   return { ...r, state: step(r, 'readiness.succeeded'), status: { ...r.status, ready: true } };
+}
+
+/** The readiness probe failed its threshold: the container is not ready (Running.Ready -> Running.Unready). */
+export function markUnready(r: ContainerRecord): ContainerRecord {
+  return { ...r, state: step(r, 'readiness.failed'), status: { ...r.status, ready: false } };
 }
 
 /** Replaces the record named `name` in whichever list holds it. */

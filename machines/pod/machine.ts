@@ -10,22 +10,27 @@
  * past-tense events, so the machine runs standalone and its graph can be walked by sending them.
  *
  * Time: the machine owns the timers of the pod's own rules and of its processes, all on the
- * actor's clock with explicit ids: the grace period and the volume mount retry (`after`), the
- * relist after a change (`pod.synced`, 1 s, where restarts are decided: the first at once, then
- * 10 s doubling to 300 s), back-off expiry (`container.backOffExpired`), and the container
- * behaviour (`container.exited` after exitAfterMs, `container.ready` after readyAfterMs, exit 143
- * on SIGTERM). The kubelet owns the node's timing: image pulls (size over bandwidth, serialized),
+ * actor's clock with explicit ids: the volume mount retry (`after`), the relist after a change
+ * (`pod.synced`, 1 s, where restarts are decided: the first at once, then 10 s doubling to
+ * 300 s), back-off expiry (`container.backOffExpired`), lifecycle hooks and kills
+ * (`container.postStartDone`, `container.preStopDone`, `container.turnTimeout`, the exit at
+ * SIGTERM or SIGKILL), and the container behaviour (`container.exited` after exitAfterMs or at
+ * an OOM kill, `container.ready` after readyAfterMs without a readiness probe), and the prober's
+ * ticks (`container.probed`, one timer per container, probe kind and attempt: probe-steps.ts).
+ * The kubelet owns the node's timing: image pulls (size over bandwidth, serialized),
  * sandbox creation, API round-trips. Any timer's event can equally be sent by hand.
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { Pod, PodCondition, PodPhase, PodStatus } from '../../src/api/objects.ts';
 import { timestamp } from '../../src/api/time.ts';
 import type { ContainerBehaviour } from '../kubelet/behaviour.ts';
-import { findRecord, initialRecords, markReady, MIN_GRACE_PERIOD_SECONDS } from './containers.ts';
+import { findRecord, initialRecords, markReady } from './containers.ts';
+import { configFailed, postStartDone, preStopDone, stopSidecars, turnTimeout } from './lifecycle-steps.ts';
+import { containerProbed } from './probe-steps.ts';
+import type { ProbeKind } from './probes.ts';
 import { phaseOf, statusFromSource, type PodStatusSource } from './status.ts';
 import {
-  backOffExpired, beginTermination, containerExited, containerStarted, killRemaining, pullFailed, startCursor, Step,
-  stopContainers, synced, terminationOutcome,
+  backOffExpired, beginTermination, containerExited, containerStarted, pullFailed, startCursor, Step, synced, terminationOutcome,
 } from './steps.ts';
 
 export interface PodMachineInput {
@@ -46,7 +51,12 @@ export type WorkerRequest =
   | ({ type: 'worker.createSandbox' } & Who)
   | ({ type: 'worker.startContainer'; container: string; attempt: number } & Who)
   | ({ type: 'worker.backOff'; container: string; reason: 'CrashLoopBackOff' | 'ImagePullBackOff'; message: string } & Who)
-  | ({ type: 'worker.killContainer'; container: string; gracePeriodSeconds: number } & Who)
+  /** `message` is the Killing event's text when it is not "Stopping container <c>" (a failed probe). */
+  | ({ type: 'worker.killContainer'; container: string; gracePeriodSeconds: number; message?: string } & Who)
+  /** A probe failed (or errored): the kubelet records a Warning Unhealthy event with this message. */
+  | ({ type: 'worker.probeFailed'; container: string; probe: ProbeKind; message: string } & Who)
+  /** A lifecycle hook failed: Warning FailedPostStartHook / FailedPreStopHook (the output stays out of the event). */
+  | ({ type: 'worker.hookFailed'; container: string; hook: 'PostStart' | 'PreStop' } & Who)
   /** The process ended (by itself, by a signal, or killed): its log is closed. */
   | ({ type: 'worker.containerExited'; container: string; attempt: number; exitCode: number } & Who);
 
@@ -62,8 +72,19 @@ export type PodMachineEvent =
   | { type: 'container.pulled'; container: string; attempt?: number; image?: string; imageID?: string }
   | { type: 'container.pullFailed'; container: string; attempt?: number; reason: string; message: string }
   | { type: 'container.started'; container: string; attempt?: number; containerID?: string; image?: string; imageID?: string }
-  | { type: 'container.exited'; container: string; attempt?: number; exitCode: number }
+  /** The process ended; `reason` OOMKilled when the kernel killed it for its memory limit. */
+  | { type: 'container.exited'; container: string; attempt?: number; exitCode: number; reason?: 'OOMKilled' }
+  /** The container's postStart hook finished (its outcome was computed when it began). */
+  | { type: 'container.postStartDone'; container: string; attempt?: number }
+  /** A kill's preStop hook finished, or the grace period cut it off. */
+  | { type: 'container.preStopDone'; container: string; attempt?: number }
+  /** A sidecar's wait for its turn to stop ran out of grace. */
+  | { type: 'container.turnTimeout'; container: string; attempt?: number }
+  /** generateContainerConfig failed (a missing configMap/secret, runAsNonRoot): CreateContainerConfigError. */
+  | { type: 'container.configFailed'; container: string; attempt?: number; message: string }
   | { type: 'container.ready'; container: string; attempt?: number }
+  /** One probe's result (a worker tick, or by hand): ok, its output, or errored (thrown away). */
+  | { type: 'container.probed'; container: string; attempt?: number; probe: ProbeKind; ok: boolean; output?: string; error?: boolean }
   | { type: 'container.backOffExpired'; container: string; attempt?: number }
   | { type: 'pod.synced' }
   | { type: 'pod.deletionRequested'; gracePeriodSeconds?: number }
@@ -84,6 +105,8 @@ export interface PodContext extends PodStatusSource {
   completing: boolean;
   /** Where the pod was when its node was lost, to return there. */
   lostFrom?: 'Pending' | 'Running';
+  /** When the prober workers were created (AddPod, once volumes are mounted): their ticks count from it. */
+  probeAnchorMs?: number;
   now: () => number;
   notifyParent: boolean;
 }
@@ -145,7 +168,7 @@ export const podMachine = setup({
     }),
     requestMount: enqueueActions(({ context, enqueue }) => exec(context, enqueue, (s) => s.request({ type: 'worker.mountVolumes' }))),
     mountFailed: assign(({ context, event }) => ({ mountAttempts: context.mountAttempts + 1, mountError: (event as Ev<'pod.volumeMountFailed'>).message })),
-    mounted: assign({ mountError: undefined }),
+    mounted: assign(({ context }) => ({ mountError: undefined, probeAnchorMs: context.probeAnchorMs ?? context.now() })),
     requestSandbox: enqueueActions(({ context, enqueue }) => exec(context, enqueue, (s) => s.request({ type: 'worker.createSandbox' }))),
     sandboxReady: assign(({ event }) => {
       const e = event as Ev<'pod.sandboxReady'>;
@@ -164,15 +187,16 @@ export const podMachine = setup({
     pullFailed: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => pullFailed(s, event as Ev<'container.pullFailed'>))),
     exited: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => containerExited(s, event as Ev<'container.exited'>))),
     ready: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => s.update(containerOf(event), markReady))),
+    probed: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => containerProbed(s, event as Ev<'container.probed'>))),
     synced: enqueueActions(({ context, enqueue }) => exec(context, enqueue, synced)),
     backOffExpired: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => backOffExpired(s, event as Ev<'container.backOffExpired'>))),
     beginTermination: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => beginTermination(s, (event as Ev<'pod.deletionRequested'>).gracePeriodSeconds))),
-    killRemaining: enqueueActions(({ context, enqueue }) => exec(context, enqueue, killRemaining)),
-    /** Upstream stops sidecars (SIGTERM) once every regular container has finished for good. */
-    stopSidecars: enqueueActions(({ context, enqueue }) => exec(context, enqueue, (s) => {
-      s.patch = { completing: true };
-      stopContainers(s, s.init.filter((r) => r.kind === 'sidecar' && r.run === 'running'), Math.max(context.pod.spec.terminationGracePeriodSeconds ?? 30, MIN_GRACE_PERIOD_SECONDS));
-    })),
+    postStartDone: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => postStartDone(s, containerOf(event)))),
+    preStopDone: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => preStopDone(s, containerOf(event)))),
+    turnTimeout: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => turnTimeout(s, containerOf(event)))),
+    configFailed: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => configFailed(s, event as Ev<'container.configFailed'>))),
+    /** Upstream stops sidecars (KillPod, in reverse order) once every regular container has finished for good. */
+    stopSidecars: enqueueActions(({ context, enqueue }) => exec(context, enqueue, stopSidecars)),
     /** Entering a final state: TerminatePod's container statuses, the sandbox gone, the phase fixed. */
     finalize: assign(({ context }, params: { phase: PodPhase }) => {
       const o = terminationOutcome(context);
@@ -183,7 +207,7 @@ export const podMachine = setup({
   guards: {
     startingContainer: ({ context, event }) => runIs(context, event, 'starting'),
     liveContainer: ({ context, event }) => runIs(context, event, 'running', 'stopping'),
-    runningUnready: ({ context, event }) => runIs(context, event, 'running') && !findRecord(context, containerOf(event))!.status.ready,
+    runningUnready: ({ context, event }) => runIs(context, event, 'running') && findRecord(context, containerOf(event))!.status.started === true && !findRecord(context, containerOf(event))!.status.ready,
     backingOff: ({ context, event }) => !context.terminal && runIs(context, event, 'backOff'),
     phaseRunning: ({ context }) => phaseOf(context) === 'Running',
     phaseSucceeded: ({ context }) => phaseOf(context) === 'Succeeded',
@@ -195,14 +219,14 @@ export const podMachine = setup({
       return r.kind === 'sidecar' ? r.status.started === true : r.status.state.terminated?.exitCode === 0;
     },
     containersDone: ({ context }) => context.cursor >= context.containers.length,
-    currentAttempted: ({ context }) => context.containers[context.cursor]?.run !== 'starting',
+    // A start in flight (a pull, a postStart hook) or the kill after a failed postStart blocks the next container.
+    currentAttempted: ({ context }) => !['starting', 'stopping'].includes(context.containers[context.cursor]?.run ?? ''),
     onlySidecarsLeft: ({ context }) => !context.completing && context.containers.every((r) => r.run === 'done') && context.init.some((r) => r.kind === 'sidecar' && r.run === 'running'),
     allStopped: ({ context }) => !live(context),
     stoppedSucceeded: ({ context }) => !live(context) && terminationOutcome(context).phase === 'Succeeded',
     lostFromRunning: ({ context }) => context.lostFrom === 'Running',
   },
   delays: {
-    gracePeriod: ({ context }) => Math.max(context.gracePeriodSeconds, MIN_GRACE_PERIOD_SECONDS) * 1000,
     mountRetry: ({ context }) => Math.min(MOUNT_RETRY_INITIAL_MS * 2 ** Math.max(0, context.mountAttempts - 1), MOUNT_RETRY_MAX_MS),
     sandboxRetry: SANDBOX_RETRY_MS,
   },
@@ -230,7 +254,12 @@ export const podMachine = setup({
     'container.pullFailed': { guard: 'startingContainer', actions: 'pullFailed' },
     'container.exited': { guard: 'liveContainer', actions: 'exited' },
     'container.ready': { guard: 'runningUnready', actions: 'ready' },
+    'container.probed': { guard: 'liveContainer', actions: 'probed' },
     'container.backOffExpired': { guard: 'backingOff', actions: 'backOffExpired' },
+    'container.postStartDone': { guard: 'startingContainer', actions: 'postStartDone' },
+    'container.preStopDone': { guard: 'liveContainer', actions: 'preStopDone' },
+    'container.turnTimeout': { guard: 'liveContainer', actions: 'turnTimeout' },
+    'container.configFailed': { guard: 'startingContainer', actions: 'configFailed' },
     'pod.synced': { actions: 'synced' },
   },
   states: {
@@ -316,9 +345,9 @@ export const podMachine = setup({
         'pod.deletionRequested': { target: 'Terminating', actions: 'beginTermination' },
       },
     },
-    // Graceful deletion: SIGTERM now, SIGKILL when the grace period ends, then a terminal phase.
+    // Graceful deletion: each container's kill (preStop, sidecar turn, SIGTERM, SIGKILL when its
+    // grace runs out; lifecycle-steps.ts), then a terminal phase once nothing runs.
     Terminating: {
-      after: { gracePeriod: { actions: 'killRemaining' } },
       always: [
         { guard: 'stoppedSucceeded', target: 'Succeeded', actions: { type: 'finalize', params: { phase: 'Succeeded' } } },
         { guard: 'allStopped', target: 'Failed', actions: { type: 'finalize', params: { phase: 'Failed' } } },

@@ -30,9 +30,10 @@ function statusOf(statuses: readonly ContainerStatus[] | undefined, name: string
 }
 
 /**
- * kubecontainer.HasAnyRegularContainerStarted, read from API statuses: a regular container that
- * runs, has exited, or has exited before (a crash-looping one waits but has started) means the
- * pod got past initialization once.
+ * Whether the pod got past initialization once, as kubelife's termination bookkeeping reads it: a
+ * regular container that runs, has exited, or has exited before (a crash-looping one waits but
+ * has started). Broader than upstream's kubecontainer.HasAnyRegularContainerStarted, which the
+ * phase and the Initialized condition use (see regularContainerRunningOrTerminated).
  */
 export function hasAnyRegularContainerStarted(spec: PodSpec, statuses: readonly ContainerStatus[] | undefined): boolean {
   return spec.containers.some((c) => {
@@ -42,26 +43,45 @@ export function hasAnyRegularContainerStarted(spec: PodSpec, statuses: readonly 
 }
 
 /**
- * kubelet getPhase. `podIsTerminal` is true when the kubelet has decided the pod will not run again
- * (deleted or evicted); its containers then stop for good whatever the restart policy says.
+ * kubecontainer.HasAnyRegularContainerStarted as 1.32 has it (pkg/kubelet/container/helpers.go):
+ * some regular container's current state is running or terminated. A container waiting to
+ * restart (CrashLoopBackOff) does not count, even though it ran before.
+ */
+export function regularContainerRunningOrTerminated(spec: PodSpec, statuses: readonly ContainerStatus[] | undefined): boolean {
+  return spec.containers.some((c) => {
+    const s = statusOf(statuses, c.name);
+    return s !== undefined && (s.state.running !== undefined || s.state.terminated !== undefined);
+  });
+}
+
+/**
+ * kubelet getPhase as in 1.29–1.32 (pkg/kubelet/kubelet_pods.go). `podIsTerminal` is true when
+ * the kubelet has decided the pod will not run again (deleted or evicted); its containers then
+ * stop for good whatever the restart policy says.
+ *
+ * Regular init containers and sidecars that have not started are counted together
+ * (pendingInitialization); they keep the pod Pending only while no regular container is running
+ * or terminated. So an init container re-running after its sandbox was recreated leaves a pod
+ * whose app container exited in its phase (Running), and a sidecar still starting while the app
+ * container waits in CrashLoopBackOff sends the pod back to Pending: that is 1.32's rule
+ * (kubernetes#128516, merged after 1.32 branched, counts them apart and reads the running sandbox).
  */
 export function getPhase(spec: PodSpec, initStatuses: readonly ContainerStatus[] | undefined, statuses: readonly ContainerStatus[] | undefined, podIsTerminal: boolean): PodPhase {
   const restartPolicy = spec.restartPolicy ?? 'Always';
-  let pendingRegularInit = 0;
-  let pendingSidecars = 0;
-  let failedInit = 0;
+  let pendingInitialization = 0;
+  let failedInitialization = 0;
   for (const c of spec.initContainers ?? []) {
     if (isSidecar(c)) continue;
     const s = statusOf(initStatuses, c.name);
-    if (!s || s.state.running) pendingRegularInit++;
+    if (!s || s.state.running) pendingInitialization++;
     else if (s.state.terminated) {
-      if (s.state.terminated.exitCode !== 0) failedInit++;
+      if (s.state.terminated.exitCode !== 0) failedInitialization++;
     } else if (s.state.waiting) {
       const last = s.lastState?.terminated;
       // Waiting after a failed run is a failure being retried, not an init container still to come.
-      if (!last) pendingRegularInit++;
-      else if (last.exitCode !== 0) failedInit++;
-    } else pendingRegularInit++;
+      if (!last) pendingInitialization++;
+      else if (last.exitCode !== 0) failedInitialization++;
+    } else pendingInitialization++;
   }
 
   let unknown = 0;
@@ -74,17 +94,18 @@ export function getPhase(spec: PodSpec, initStatuses: readonly ContainerStatus[]
     const s = statusOf(initStatuses, c.name);
     if (!s) unknown++;
     else if (s.state.running) {
-      if (s.started !== true) pendingSidecars++;
+      if (s.started !== true) pendingInitialization++;
       running++;
     } else if (s.state.terminated) {
       // A stopped sidecar does not decide the phase.
     } else if (s.state.waiting) {
+      // Nor does one waiting to restart; one waiting for its first start does.
       if (!s.lastState?.terminated) {
-        pendingSidecars++;
+        pendingInitialization++;
         waiting++;
       }
     } else {
-      pendingSidecars++;
+      pendingInitialization++;
       unknown++;
     }
   }
@@ -102,11 +123,11 @@ export function getPhase(spec: PodSpec, initStatuses: readonly ContainerStatus[]
     } else unknown++;
   }
 
-  if (failedInit > 0 && restartPolicy === 'Never') return 'Failed';
-  const podHasInitialized = hasAnyRegularContainerStarted(spec, statuses);
-  if (pendingRegularInit > 0 || (pendingSidecars > 0 && !podHasInitialized) || waiting > 0) return 'Pending';
+  if (failedInitialization > 0 && restartPolicy === 'Never') return 'Failed';
+  if ((pendingInitialization > 0 && !regularContainerRunningOrTerminated(spec, statuses)) || waiting > 0) return 'Pending';
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
+    // Static pods are not terminal here upstream (TODO #116484); kubelife has none.
     if (podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
     if (restartPolicy === 'Always') return 'Running';
     if (stopped === succeeded) return 'Succeeded';
@@ -187,8 +208,8 @@ export function initializedCondition(spec: PodSpec, initStatuses: readonly Conta
     else if (isSidecar(c) ? s.started !== true : !s.ready) incomplete.push(c.name);
   }
   if (phase === 'Succeeded' && unknown.length === 0) return condition('Initialized', true, POD_COMPLETED);
-  // Once an app container has started, a restarting sidecar does not make the pod uninitialized again.
-  if (hasAnyRegularContainerStarted(spec, all)) return condition('Initialized', true);
+  // Once an app container runs or has exited, a restarting sidecar does not make the pod uninitialized again.
+  if (regularContainerRunningOrTerminated(spec, all)) return condition('Initialized', true);
   const messages: string[] = [];
   if (unknown.length > 0) messages.push(`containers with unknown status: ${goList(unknown)}`);
   if (incomplete.length > 0) messages.push(`containers with incomplete status: ${goList(incomplete)}`);

@@ -6,11 +6,13 @@
 import type { PodPhase } from '../../src/api/objects.ts';
 import { timestamp } from '../../src/api/time.ts';
 import {
-  backOffNext, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, EXIT_SIGKILL, EXIT_SIGTERM, findRecord, goDuration,
+  backOffNext, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, findRecord, goDuration,
   IMAGE_BACKOFF_INITIAL_MS, IMAGE_BACKOFF_MAX_MS, inBackOffSince, markExited, markStarted, markStarting, markStatusUnknown,
-  markWaiting, MIN_GRACE_PERIOD_SECONDS, RELIST_PERIOD_MS, replaceRecord, restartsAfterExit, type ContainerRecord,
+  markWaiting, RELIST_PERIOD_MS, replaceRecord, restartsAfterExit, type ContainerRecord,
 } from './containers.ts';
 import { getPhase, hasAnyRegularContainerStarted } from './phase.ts';
+import { armProbes, cancelProbeTimers, hasProbe, restartAfterProbeKill, restartsAfterProbeKill } from './probe-steps.ts';
+import { afterExit, holdForPostStart, processRunning, terminatePod } from './lifecycle-steps.ts';
 import type { PodContext, PodMachineEvent, WorkerRequest } from './machine.ts';
 
 type Body<T> = T extends unknown ? Omit<T, 'pod' | 'uid'> : never;
@@ -82,13 +84,22 @@ export function startCursor(s: Step, list: 'init' | 'containers'): void {
 
 /** The runtime started a container: Running, and its behaviour's exit and readiness timers armed. */
 export function containerStarted(s: Step, e: Extract<PodMachineEvent, { type: 'container.started' }>): void {
+  // A postStart hook runs first and holds the status (lifecycle-steps.ts); this step runs again when it succeeds.
+  if (holdForPostStart(s, e)) return;
   const r0 = s.record(e.container)!;
+  // When the process started: now, or before its postStart hook.
+  const startMs = r0.postStart?.atMs ?? s.nowMs;
   const containerID = e.containerID ?? `containerd://${s.ctx.uid}-${e.container}-${r0.attempt}`;
-  s.update(e.container, (r) => markStarted(r, { at: timestamp(s.nowMs), containerID, ...(e.image ? { image: e.image } : {}), ...(e.imageID ? { imageID: e.imageID } : {}) }));
+  const gates = { startupProbe: hasProbe(s, r0, 'startup'), readinessProbe: hasProbe(s, r0, 'readiness') };
+  s.update(e.container, (r) => markStarted(r, { at: timestamp(startMs), atMs: startMs, containerID, ...gates, ...(e.image ? { image: e.image } : {}), ...(e.imageID ? { imageID: e.imageID } : {}) }));
   const r = s.record(e.container)!;
   const b = r.behaviour;
-  if (b.exitAfterMs !== undefined) s.timer({ type: 'container.exited', container: r.name, attempt: r.attempt, exitCode: b.exitCode ?? 0 }, b.exitAfterMs, `exit:${r.name}:${r.attempt}`);
-  if (r.kind !== 'init' && b.readyAfterMs && b.readyAfterMs > 0) s.timer({ type: 'container.ready', container: r.name, attempt: r.attempt }, b.readyAfterMs, `ready:${r.name}:${r.attempt}`);
+  if (b.exitAfterMs !== undefined) s.timer({ type: 'container.exited', container: r.name, attempt: r.attempt, exitCode: b.exitCode ?? 0 }, b.exitAfterMs - (s.nowMs - startMs), `exit:${r.name}:${r.attempt}`);
+  // Readiness: a readiness probe decides (readyAfterMs then forces its result); without one, a
+  // readiness delay still holds the container unready for that long after its start.
+  if (r.kind !== 'init' && !gates.readinessProbe && b.readyAfterMs && b.readyAfterMs > 0) s.timer({ type: 'container.ready', container: r.name, attempt: r.attempt }, b.readyAfterMs, `ready:${r.name}:${r.attempt}`);
+  armProbes(s, r.name);
+  processRunning(s, r.name, startMs);
 }
 
 /** A pull failed: the container waits with the error, and the image back-off entry advances. */
@@ -103,10 +114,15 @@ export function pullFailed(s: Step, e: Extract<PodMachineEvent, { type: 'contain
 /** The process ended; it waits for the next relist when the restart policy brings it back. */
 export function containerExited(s: Step, e: Extract<PodMachineEvent, { type: 'container.exited' }>): void {
   const r = s.record(e.container)!;
-  const restart = !s.ctx.terminal && !s.ctx.completing && restartsAfterExit(r.kind, s.ctx.pod.spec.restartPolicy, e.exitCode);
-  s.update(e.container, (x) => markExited(x, e.exitCode, timestamp(s.nowMs), s.nowMs, restart ? 'exited' : 'done'));
+  // A container killed for a failed liveness/startup probe restarts per restartPolicy alone.
+  const restart = !s.ctx.terminal && !s.ctx.completing && (r.killedBy ? restartsAfterProbeKill(s, r) : restartsAfterExit(r.kind, s.ctx.pod.spec.restartPolicy, e.exitCode));
+  s.update(e.container, (x) => markExited(x, e.exitCode, timestamp(s.nowMs), s.nowMs, restart ? 'exited' : 'done', e.reason));
   s.request({ type: 'worker.containerExited', container: r.name, attempt: r.attempt, exitCode: e.exitCode });
-  if (restart) s.relist();
+  cancelProbeTimers(s, r);
+  // Hooks and kills (lifecycle-steps.ts): PostStartHookError, the kill's completion; a process
+  // gone before its kill reached SIGTERM stays `stopping` until the kill completes.
+  const deferred = afterExit(s, r, restart);
+  if (restart && !deferred && !(r.killedBy && restartAfterProbeKill(s, r))) s.relist();
 }
 
 /**
@@ -145,31 +161,13 @@ export function backOffExpired(s: Step, e: Extract<PodMachineEvent, { type: 'con
   s.start(r.name);
 }
 
-/** SIGTERM to every running container, kill events for the kubelet; nothing else will start. */
-export function beginTermination(s: Step, gracePeriodSeconds: number | undefined): void {
-  const grace = gracePeriodSeconds ?? s.ctx.pod.spec.terminationGracePeriodSeconds ?? 30;
-  s.patch = { ...s.patch, terminal: true, gracePeriodSeconds: grace };
-  stopContainers(s, s.records.filter((r) => r.run === 'running'), Math.max(grace, MIN_GRACE_PERIOD_SECONDS));
-  for (const r of s.records) if (r.run !== 'running' && r.run !== 'stopping') s.update(r.name, (x) => ({ ...x, run: 'done' }));
-}
-
-/** Sends SIGTERM: the process exits 143 at once unless its behaviour ignores the signal. */
-export function stopContainers(s: Step, records: ContainerRecord[], gracePeriodSeconds: number): void {
-  for (const r of records) {
-    s.update(r.name, (x) => ({ ...x, run: 'stopping' }));
-    s.request({ type: 'worker.killContainer', container: r.name, gracePeriodSeconds });
-    if (!r.behaviour.ignoresSigterm) s.timer({ type: 'container.exited', container: r.name, attempt: r.attempt, exitCode: EXIT_SIGTERM }, 0, `sigterm:${r.name}:${r.attempt}`);
-  }
-}
-
-/** The grace period is over: whatever still runs is killed (137). */
-export function killRemaining(s: Step): void {
-  for (const r of s.records) {
-    if (r.run === 'stopping' || r.run === 'running') {
-      s.update(r.name, (x) => markExited(x, EXIT_SIGKILL, timestamp(s.nowMs), s.nowMs, 'done'));
-      s.request({ type: 'worker.containerExited', container: r.name, attempt: r.attempt, exitCode: EXIT_SIGKILL });
-    }
-  }
+/**
+ * Deletion: every running container is killed with the effective grace period (preStop, sidecars
+ * last and in reverse order, SIGTERM, SIGKILL; lifecycle-steps.ts terminatePod); nothing else
+ * will start. `deletionGracePeriodSeconds` is the pod's (0 for a force deletion).
+ */
+export function beginTermination(s: Step, deletionGracePeriodSeconds: number | undefined): void {
+  terminatePod(s, deletionGracePeriodSeconds);
 }
 
 /**

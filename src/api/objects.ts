@@ -45,8 +45,11 @@ export interface ContainerPort { containerPort: number; name?: string; protocol?
 
 export interface Probe {
   exec?: { command?: string[] };
-  httpGet?: { path?: string; port: number | string };
-  tcpSocket?: { port: number | string };
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: 'HTTP' | 'HTTPS'; httpHeaders?: Array<{ name: string; value: string }> };
+  tcpSocket?: { port: number | string; host?: string };
+  grpc?: { port: number; service?: string };
+  /** For liveness and startup kills: replaces the pod's terminationGracePeriodSeconds. */
+  terminationGracePeriodSeconds?: number;
   initialDelaySeconds?: number;
   periodSeconds?: number;
   timeoutSeconds?: number;

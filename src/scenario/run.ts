@@ -7,7 +7,7 @@ import type { Pod, Service, EndpointSlice, KObject } from '../api/objects.ts';
 import { parseLabelSelector, matchesLabels } from '../api/selectors.ts';
 import { Cluster, type BehaviourRule } from '../sim/cluster.ts';
 import type { TraceEvent } from '../sim/trace.ts';
-import { durationMs, type ExpectationT } from './schema.ts';
+import { durationMs, memoryMiB, type ExpectationT } from './schema.ts';
 import type { LoadedScenario } from './load.ts';
 
 export interface ExpectationResult {
@@ -97,12 +97,28 @@ function holds(e: ExpectationT, cluster: Cluster, events: Array<{ reason: string
   return true;
 }
 
+/** Scenario behaviours as kubelet rules: durations in milliseconds, probe failures as overrides, memory in MiB. */
 export function toBehaviours(loaded: LoadedScenario): BehaviourRule[] {
-  return loaded.spec.behaviours.map((b) => ({
-    ...(b.pod !== undefined ? { pod: b.pod } : {}), ...(b.container !== undefined ? { container: b.container } : {}), ...(b.image !== undefined ? { image: b.image } : {}),
-    ...(b.exitCode !== undefined ? { exitCode: b.exitCode } : {}), ...(b.exitAfter !== undefined ? { exitAfterMs: durationMs(b.exitAfter) } : {}),
-    ...(b.readyAfter !== undefined ? { readyAfterMs: durationMs(b.readyAfter) } : {}), ...(b.logs !== undefined ? { logs: b.logs } : {}),
-  }));
+  return loaded.spec.behaviours.map((b) => {
+    const probes: NonNullable<BehaviourRule['probes']> = {};
+    if (b.failReadinessAt !== undefined) probes.readiness = [{ fromMs: durationMs(b.failReadinessAt), ok: false }];
+    if (b.failLivenessAt !== undefined) probes.liveness = [{ fromMs: durationMs(b.failLivenessAt), ok: false }];
+    if (b.failStartupAt !== undefined) probes.startup = [{ fromMs: durationMs(b.failStartupAt), ok: false }];
+    const memory = b.memory === undefined ? undefined
+      : Array.isArray(b.memory) ? b.memory.map((m) => ({ atMs: durationMs(m.at), mib: memoryMiB(m.use) })).sort((x, y) => x.atMs - y.atMs)
+        : [{ atMs: 0, mib: memoryMiB(b.memory) }];
+    return {
+      ...(b.namespace !== undefined ? { namespace: b.namespace } : {}), ...(b.pod !== undefined ? { pod: b.pod } : {}),
+      ...(b.labels !== undefined ? { labels: b.labels } : {}), ...(b.container !== undefined ? { container: b.container } : {}),
+      ...(b.image !== undefined ? { image: b.image } : {}),
+      ...(b.exitCode !== undefined ? { exitCode: b.exitCode } : {}), ...(b.exitAfter !== undefined ? { exitAfterMs: durationMs(b.exitAfter) } : {}),
+      ...(b.readyAfter !== undefined ? { readyAfterMs: durationMs(b.readyAfter) } : {}), ...(b.logs !== undefined ? { logs: b.logs } : {}),
+      ...(Object.keys(probes).length ? { probes } : {}), ...(memory ? { memoryMiB: memory } : {}),
+      ...(b.ignoresSigterm !== undefined ? { ignoresSigterm: b.ignoresSigterm } : {}),
+      ...(b.termExitCode !== undefined ? { termExitCode: b.termExitCode } : {}),
+      ...(b.termExitAfter !== undefined ? { termExitAfterMs: durationMs(b.termExitAfter) } : {}),
+    };
+  });
 }
 
 /** Builds the cluster for a scenario without running it. */

@@ -3,6 +3,7 @@
  * expectations. Validated with zod; see docs/SCENARIOS.md.
  */
 import { z } from 'zod';
+import { tryParseQuantity } from '../api/quantity.ts';
 
 /** "10s", "500ms", "2m", "1h" or a number of seconds. */
 export const Duration = z.union([
@@ -43,15 +44,38 @@ export const Step = z.object({
   message: 'each step does exactly one of: apply, delete, scale, stopNode, killContainer',
 });
 
+/** A memory quantity such as "300Mi" or "1Gi". */
+const MemoryQuantity = z.union([z.number().nonnegative(), z.string()]).refine((q) => tryParseQuantity(q).ok, { message: 'a quantity such as "300Mi"' });
+
+/** Container behaviour overrides (docs/BEHAVIOURS.md): selectors, then what the process does instead of what its image and command say. */
 export const Behaviour = z.object({
+  namespace: z.string().optional(),
   pod: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
   container: z.string().optional(),
   image: z.string().optional(),
   exitCode: z.number().int().optional(),
   exitAfter: Duration.optional(),
   readyAfter: Duration.optional(),
   logs: z.array(z.string()).optional(),
+  /** From this time on the readiness (liveness, startup) probe fails, whatever the container answers. */
+  failReadinessAt: Duration.optional(),
+  failLivenessAt: Duration.optional(),
+  failStartupAt: Duration.optional(),
+  /** Memory in use: a quantity from the start, or steps over time. */
+  memory: z.union([MemoryQuantity, z.array(z.object({ at: Duration, use: MemoryQuantity }).strict()).min(1)]).optional(),
+  /** PID 1 ignores SIGTERM: only the SIGKILL at the end of the grace period stops it (exit 137). */
+  ignoresSigterm: z.boolean().optional(),
+  /** Exit code on SIGTERM (or the image's STOPSIGNAL), and how long the process takes to exit. */
+  termExitCode: z.number().int().optional(),
+  termExitAfter: Duration.optional(),
 }).strict();
+
+/** Memory in MiB for a quantity. */
+export function memoryMiB(q: z.infer<typeof MemoryQuantity>): number {
+  const r = tryParseQuantity(q);
+  return r.ok ? r.value / 2 ** 20 : 0;
+}
 
 export const Expectation = z.object({
   pod: z.string().optional(),

@@ -12,6 +12,7 @@ import { schedulerMachine } from '../../machines/kube-scheduler/machine.ts';
 import { kubeProxyMachine, type KubeProxyContext } from '../../machines/kube-proxy/machine.ts';
 import { route, type Backend } from '../../machines/kube-proxy/rules.ts';
 import { kubeletMachine } from '../../machines/kubelet/machine.ts';
+import type { BehaviourRule } from '../../machines/kubelet/behaviour.ts';
 import type { LogNotice } from '../../machines/kubelet/context.ts';
 import { outputBetween, type OutputPlan } from '../../machines/kubelet/process.ts';
 import type { LogEntry } from '../../machines/kube-apiserver/core.ts';
@@ -27,15 +28,7 @@ export interface NodeOptions {
   images?: string[];
 }
 
-export interface BehaviourRule {
-  pod?: string;
-  container?: string;
-  image?: string;
-  exitCode?: number;
-  exitAfterMs?: number;
-  readyAfterMs?: number;
-  logs?: string[];
-}
+export type { BehaviourRule } from '../../machines/kubelet/behaviour.ts';
 
 export interface ClusterOptions extends SimulationOptions {
   nodes: NodeOptions[];

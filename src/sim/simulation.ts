@@ -85,7 +85,8 @@ export class Simulation {
       for (const e of events) {
         const op = e.type === 'DELETE' ? 'delete' : e.prevKv ? 'update' : 'create';
         this.emit({ t: this.clock.now(), kind: 'write', rev, op, key: e.kv.key });
-        if (op === 'create' && e.kv.key.startsWith('/registry/events/')) this.traceKubeEvent(e.kv.value);
+        // A repeat of an identical Event is a count bump on the first one (the recorder's correlator): one occurrence each.
+        if (e.kv.key.startsWith('/registry/events/') && (op === 'create' || (op === 'update' && countOf(e.kv.value) > countOf(e.prevKv?.value)))) this.traceKubeEvent(e.kv.value);
       }
     });
     const inspect = transitionInspector(() => this.clock.now(), (e) => this.emit(e));
@@ -366,4 +367,10 @@ export function infoFor(obj: KObject): ResourceInfo {
   const info = resourceForKind(obj.apiVersion, obj.kind);
   if (!info) throw new SimulationError(`no kind "${obj.kind}" is registered for version "${obj.apiVersion}"`);
   return info;
+}
+
+/** An Event's count (1 when unset). */
+function countOf(v: unknown): number {
+  const c = (v as { count?: unknown } | undefined)?.count;
+  return typeof c === 'number' ? c : 1;
 }

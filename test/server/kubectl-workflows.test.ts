@@ -183,7 +183,7 @@ describe.skipIf(!haveKubectl)('kubectl workflows against kubelife up', () => {
       expect(byReason.get('Pulling')!.slice(3)).toEqual(['kubelet', 'Pulling image "nginx:1.27"']);
       expect(byReason.get('Pulled')![3]).toBe('kubelet');
       expect(byReason.get('Pulled')![4]).toMatch(/^Successfully pulled image "nginx:1\.27" in [\d.]+m?s \([\d.]+m?s including waiting\)\. Image size: \d+ bytes\.$/);
-      expect(byReason.get('Created')!.slice(3)).toEqual(['kubelet', 'Created container: web1']);
+      expect(byReason.get('Created')!.slice(3)).toEqual(['kubelet', 'Created container web1']);
       expect(byReason.get('Started')!.slice(3)).toEqual(['kubelet', 'Started container web1']);
       // The order they were recorded in (describe sorts by lastTimestamp, whole seconds, so
       // events within one second print in list order: see the report on event names).

@@ -32,7 +32,8 @@ function get(server: RunningServer, path: string, onChunk?: (text: string) => bo
 function pod(name: string, restartPolicy = 'Always'): Pod {
   return {
     apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-    spec: { restartPolicy, containers: [{ name: 'app', image: 'busybox:1.36' }] },
+    // busybox's own CMD (sh, no stdin) exits at once: sleep keeps the container up, as on a real node.
+    spec: { restartPolicy, containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'] }] },
   } as unknown as Pod;
 }
 

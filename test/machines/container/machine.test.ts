@@ -73,6 +73,30 @@ describe('the pod machine steps its containers through the container machine', (
     ['one container', {}, {}],
     ['init + two containers, OnFailure', { restartPolicy: 'OnFailure', initContainers: [{ name: 'init', image: 'busybox:1.36' }], containers: [{ name: 'app', image: 'nginx:1.27' }, { name: 'side', image: 'busybox:1.36' }] }, { app: { readyAfterMs: 3000 } }],
     ['sidecar, Never', { restartPolicy: 'Never', initContainers: [{ name: 'log', image: 'busybox:1.36', restartPolicy: 'Always' }] }, {}],
+    ['probes: startup, liveness, readiness on a sidecar and the app', {
+      initContainers: [{ name: 'log', image: 'busybox:1.36', restartPolicy: 'Always', startupProbe: { exec: { command: ['cat', '/tmp/up'] }, periodSeconds: 1 }, livenessProbe: { tcpSocket: { port: 80 }, failureThreshold: 1 } }],
+      containers: [{
+        name: 'app', image: 'nginx:1.27', startupProbe: { httpGet: { path: '/started', port: 80 }, failureThreshold: 2 },
+        livenessProbe: { httpGet: { path: '/healthz', port: 80 }, periodSeconds: 5 }, readinessProbe: { httpGet: { path: '/ready', port: 80 }, successThreshold: 2, periodSeconds: 3 },
+      }],
+    }, {
+      log: { files: [{ path: '/tmp/up', fromMs: 1500 }], ignoresSigterm: true },
+      app: { http: [{ port: 80, path: '/started', fromMs: 8000, code: 200 }, { port: 80, path: '/healthz', untilMs: 40_000, code: 200 }, { port: 80, path: '/ready', fromMs: 12_000, untilMs: 30_000, code: 200 }] },
+    }],
+    ['hooks, sidecars and a memory limit', {
+      terminationGracePeriodSeconds: 10,
+      initContainers: [
+        { name: 'log', image: 'busybox:1.36', restartPolicy: 'Always', lifecycle: { preStop: { sleep: { seconds: 3 } } } },
+        { name: 'init', image: 'busybox:1.36', restartPolicy: 'Always', lifecycle: { postStart: { exec: { command: ['sh', '-c', 'sleep 2; exit 1'] } } } },
+      ],
+      containers: [
+        { name: 'app', image: 'nginx:1.27', resources: { limits: { memory: '32Mi' } }, lifecycle: { postStart: { sleep: { seconds: 1 } }, preStop: { exec: { command: ['sh', '-c', 'sleep 20'] } } } },
+        { name: 'side', image: 'busybox:1.36', lifecycle: { postStart: { exec: { command: ['false'] } } } },
+      ],
+    }, {
+      app: { memoryMiB: [{ atMs: 0, mib: 8 }, { atMs: 4000, mib: 64 }], ignoresSigterm: true },
+      log: { termExitAfterMs: 1500 },
+    }],
   ];
   const names = ['app', 'side', 'init', 'log'];
   const event: fc.Arbitrary<PodMachineEvent | { advance: number }> = fc.oneof(
@@ -80,7 +104,11 @@ describe('the pod machine steps its containers through the container machine', (
     fc.record({ type: fc.constant('container.exited' as const), container: fc.constantFrom(...names), exitCode: fc.constantFrom(0, 1, 137) }),
     fc.record({ type: fc.constant('container.pullFailed' as const), container: fc.constantFrom(...names), reason: fc.constantFrom('ErrImagePull', 'ErrImageNeverPull'), message: fc.constant('x') }),
     fc.record({ type: fc.constant('container.ready' as const), container: fc.constantFrom(...names) }),
+    fc.record({ type: fc.constant('container.probed' as const), container: fc.constantFrom(...names), probe: fc.constantFrom('startup' as const, 'liveness' as const, 'readiness' as const), ok: fc.boolean(), output: fc.constant('x') }),
     fc.record({ type: fc.constant('container.backOffExpired' as const), container: fc.constantFrom(...names) }),
+    fc.record({ type: fc.constant('container.exited' as const), container: fc.constantFrom(...names), exitCode: fc.constant(137), reason: fc.constant('OOMKilled' as const) }),
+    fc.record({ type: fc.constant('container.configFailed' as const), container: fc.constantFrom(...names), message: fc.constant('configmap "x" not found') }),
+    fc.record({ type: fc.constantFrom('container.postStartDone' as const, 'container.preStopDone' as const, 'container.turnTimeout' as const), container: fc.constantFrom(...names) }),
     fc.constant({ type: 'pod.synced' as const }),
     fc.record({ type: fc.constant('pod.deletionRequested' as const), gracePeriodSeconds: fc.constantFrom(0, 5, 30) }),
     fc.constant({ type: 'node.lost' as const }),

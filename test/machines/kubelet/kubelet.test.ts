@@ -8,7 +8,7 @@ import { VirtualClock } from '../../../src/sim/clock.ts';
 import { stateString } from '../../../src/sim/actors.ts';
 import { ADMIN_TOKEN, Simulation } from '../../../src/sim/simulation.ts';
 import { defaultPullPolicy, ImageRegistry, lookupImage, parseImageRef } from '../../../machines/kubelet/registry.ts';
-import { behaviourFor } from '../../../machines/kubelet/behaviour.ts';
+import { behaviourFor, type ContainerBehaviour } from '../../../machines/kubelet/behaviour.ts';
 import { PodIpam } from '../../../machines/kubelet/ipam.ts';
 import { newEntry, type KubeletContext } from '../../../machines/kubelet/context.ts';
 import { setStatus } from '../../../machines/kubelet/status-manager.ts';
@@ -93,7 +93,7 @@ describe('node registration and heartbeat', () => {
       'kubernetes.io/hostname': 'n1', 'kubernetes.io/os': 'linux', zone: 'a',
     });
     expect(node.status?.capacity).toEqual({ cpu: '4', memory: '8Gi', pods: '110' });
-    expect(node.status?.allocatable).toEqual({ cpu: '4', memory: '8Gi', pods: '110' });
+    expect(node.status?.allocatable).toEqual({ cpu: '4', memory: '8092Mi', pods: '110' });
     expect(node.status?.addresses).toEqual([{ type: 'InternalIP', address: '172.18.0.5' }, { type: 'Hostname', address: 'n1' }]);
     expect(node.status?.nodeInfo?.['kubeletVersion']).toMatch(/^v1\.32\./);
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KubeletNotReady' });
@@ -189,7 +189,7 @@ describe('the birth of a pod on the node', () => {
     expect(podEvents.map((e) => `${e.reason}: ${e.message}`)).toEqual([
       'Pulling: Pulling image "nginx:1.27"',
       'Pulled: Successfully pulled image "nginx:1.27" in 1.576s (1.576s including waiting). Image size: 72099410 bytes.',
-      'Created: Created container: app',
+      'Created: Created container app',
       'Started: Started container app',
     ]);
     expect(podEvents[0]).toMatchObject({ source: { component: 'kubelet', host: 'n1' }, involvedObject: { name: 'web', uid: 'uid-web', fieldPath: 'spec.containers{app}' } });
@@ -279,10 +279,10 @@ describe('graceful deletion', () => {
     h.ackStatus(pod);
     h.watch('informer:pods:n1:watch', 'MODIFIED', { ...pod, metadata: { ...pod.metadata, resourceVersion: '20', deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
     expect(h.eventLines().at(-1)).toBe('Normal Killing: Stopping container app');
-    h.clock.step(); // the process exits on SIGTERM
+    h.clock.step(); // nginx quits gracefully on its STOPSIGNAL (SIGQUIT) and exits 0
     const final = h.statusWrites().at(-1)!;
-    expect(final.phase).toBe('Failed');
-    expect(final.containerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 143, reason: 'Error' });
+    expect(final.phase).toBe('Succeeded');
+    expect(final.containerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(Object.keys(h.actor.getSnapshot().children)).toEqual([]);
     expect(h.requests((r) => r.verb === 'delete')).toEqual([]);
     h.ackStatus(pod);
@@ -346,17 +346,22 @@ describe('the image registry', () => {
 
 describe('container behaviour', () => {
   const pod = makePod('web-7d9f', { containers: [{ name: 'app', image: 'busybox:1.36' }, { name: 'probe', image: 'nginx', readinessProbe: { httpGet: { port: 80 }, initialDelaySeconds: 5 } }] }, { labels: { app: 'web' } });
-  it('runs forever and is ready at once by default, or after a readiness probe\'s initial delay', () => {
-    expect(behaviourFor(pod, pod.spec.containers[0]!)).toEqual({ readyAfterMs: 0 });
-    expect(behaviourFor(pod, pod.spec.containers[1]!)).toEqual({ readyAfterMs: 5000 });
+  const fields = (b: ContainerBehaviour) => Object.fromEntries(Object.entries(b).filter(([k]) => ['exitCode', 'exitAfterMs', 'readyAfterMs', 'logs', 'ignoresSigterm'].includes(k)));
+  it('comes from the image (docs/BEHAVIOURS.md); readiness is left to the prober (no delay from the probe\'s initialDelaySeconds)', () => {
+    // busybox's CMD is `sh`: with no stdin it exits 0 at once, as on a real node.
+    expect(fields(behaviourFor(pod, pod.spec.containers[0]!))).toEqual({ exitCode: 0, exitAfterMs: 0, ignoresSigterm: true });
+    // nginx runs until stopped, serving port 80; SIGQUIT (its STOPSIGNAL) makes it exit 0.
+    const nginx = behaviourFor(pod, pod.spec.containers[1]!);
+    expect(fields(nginx)).toEqual({});
+    expect(nginx).toMatchObject({ http: [{ port: 80, code: 200 }], termExitCode: 0, runAsUser: 0 });
   });
   it('takes the first matching scenario rule, then the pod annotation, field by field', () => {
     const rules = [{ pod: 'db-*', exitCode: 9 }, { pod: 'web-*', image: 'busybox', exitCode: 1, logs: ['boom'] }];
-    expect(behaviourFor(pod, pod.spec.containers[0]!, rules)).toEqual({ readyAfterMs: 0, exitCode: 1, exitAfterMs: 0, logs: ['boom'] });
-    const annotated = { ...pod, metadata: { ...pod.metadata, annotations: { 'kubelife.io/behaviour.app': '{"exitAfterMs": 3000, "ignoresSigterm": true, "bogus": 1}' } } };
-    expect(behaviourFor(annotated, pod.spec.containers[0]!, rules)).toEqual({ readyAfterMs: 0, exitCode: 1, exitAfterMs: 3000, logs: ['boom'], ignoresSigterm: true });
+    expect(fields(behaviourFor(pod, pod.spec.containers[0]!, rules))).toEqual({ exitCode: 1, exitAfterMs: 0, logs: ['boom'], ignoresSigterm: true });
+    const annotated = { ...pod, metadata: { ...pod.metadata, annotations: { 'kubelife.io/behaviour.app': '{"exitAfterMs": 3000, "ignoresSigterm": false, "bogus": 1}' } } };
+    expect(fields(behaviourFor(annotated, pod.spec.containers[0]!, rules))).toEqual({ exitCode: 1, exitAfterMs: 3000, logs: ['boom'], ignoresSigterm: false });
     const broken = { ...pod, metadata: { ...pod.metadata, annotations: { 'kubelife.io/behaviour.app': '{not json' } } };
-    expect(behaviourFor(broken, pod.spec.containers[0]!)).toEqual({ readyAfterMs: 0 });
+    expect(behaviourFor(broken, pod.spec.containers[0]!)).toEqual(behaviourFor(pod, pod.spec.containers[0]!));
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   getPhase, hasAnyRegularContainerStarted, kubectlReady, kubectlRestarts, kubectlStatus, mergeConditions, nextPhase, podConditions,
+  regularContainerRunningOrTerminated,
 } from '../../../machines/pod/phase.ts';
 import type { Container, ContainerStatus, Pod, PodCondition, PodPhase, PodSpec } from '../../../src/api/objects.ts';
 
@@ -74,6 +75,51 @@ describe('getPhase follows the kubelet', () => {
   test('a crash-looping container counts as having started', () => {
     expect(hasAnyRegularContainerStarted(spec(['app']), [waiting('app', 'CrashLoopBackOff', { lastExit: 1 })])).toBe(true);
     expect(hasAnyRegularContainerStarted(spec(['app']), [waiting('app')])).toBe(false);
+  });
+});
+
+// getPhase's 1.32 rule for pods whose initialization runs again or is still going while app
+// containers have (or have not) run: pendingInitialization counts regular init containers and
+// sidecars together and only holds the pod Pending until a regular container is running or
+// terminated (kubecontainer.HasAnyRegularContainerStarted), and a waiting sidecar or app
+// container that never ran always does.
+describe('getPhase: sidecars and init containers running again (1.32)', () => {
+  const withInit = (init: Container[], restartPolicy?: PodSpec['restartPolicy'], containers = ['app']) => spec(containers, { init, ...(restartPolicy ? { restartPolicy } : {}) });
+  test.each<{ name: string; spec: PodSpec; init?: ContainerStatus[]; statuses?: ContainerStatus[]; terminal?: boolean; phase: PodPhase }>([
+    // Init containers re-run after the sandbox is recreated.
+    { name: 'an init container running again beside an exited app container leaves the pod Running under Always', spec: withInit([app('init')]), init: [running('init', { ready: false })], statuses: [terminated('app', 137, 'Error')], phase: 'Running' },
+    { name: 'an init container running again beside an app that succeeded is Succeeded under OnFailure', spec: withInit([app('init')], 'OnFailure'), init: [running('init', { ready: false })], statuses: [terminated('app', 0, 'Completed')], phase: 'Succeeded' },
+    { name: 'an init container running again beside a failed app is Failed under Never', spec: withInit([app('init')], 'Never'), init: [running('init', { ready: false })], statuses: [terminated('app', 1, 'Error')], phase: 'Failed' },
+    { name: 'an init container waiting to run again beside a running app leaves the pod Running', spec: withInit([app('init')]), init: [waiting('init', 'PodInitializing')], statuses: [running('app')], phase: 'Running' },
+    { name: 'an init container running again beside a crash-looping app is Pending (the app is not running or terminated)', spec: withInit([app('init')]), init: [running('init', { ready: false })], statuses: [waiting('app', 'CrashLoopBackOff', { lastExit: 1 })], phase: 'Pending' },
+    { name: 'the second of two init containers still to run keeps a fresh pod Pending', spec: withInit([app('i1'), app('i2')]), init: [terminated('i1', 0, 'Completed', { ready: true }), running('i2', { ready: false })], statuses: [waiting('app', 'PodInitializing')], phase: 'Pending' },
+    { name: 'an init container that failed before and waits to retry under Always keeps a fresh pod Pending through the app', spec: withInit([app('init')]), init: [waiting('init', 'CrashLoopBackOff', { lastExit: 2 })], statuses: [waiting('app', 'PodInitializing')], phase: 'Pending' },
+    { name: 'an init container that succeeded before and waits again is neither pending nor failed', spec: withInit([app('init')]), init: [waiting('init', 'PodInitializing', { lastExit: 0 })], statuses: [running('app')], phase: 'Running' },
+    // Sidecars.
+    { name: 'a sidecar waiting for its first start keeps the pod Pending', spec: withInit([sidecar('proxy')]), init: [waiting('proxy', 'ContainerCreating')], statuses: [waiting('app', 'PodInitializing')], phase: 'Pending' },
+    { name: 'a sidecar waiting for its first start keeps the pod Pending even once the app runs', spec: withInit([sidecar('proxy')]), init: [waiting('proxy', 'ErrImagePull')], statuses: [running('app')], phase: 'Pending' },
+    { name: 'a crash-looping sidecar does not decide the phase', spec: withInit([sidecar('proxy')]), init: [waiting('proxy', 'CrashLoopBackOff', { lastExit: 1 })], statuses: [running('app')], phase: 'Running' },
+    { name: 'a terminated sidecar does not decide the phase', spec: withInit([sidecar('proxy')]), init: [terminated('proxy', 1, 'Error')], statuses: [running('app')], phase: 'Running' },
+    { name: 'a sidecar running but not started beside a running app is Running', spec: withInit([sidecar('proxy')]), init: [running('proxy', { started: false, ready: false })], statuses: [running('app')], phase: 'Running' },
+    { name: 'a sidecar running but not started beside a crash-looping app is Pending in 1.32', spec: withInit([sidecar('proxy')]), init: [running('proxy', { started: false, ready: false })], statuses: [waiting('app', 'CrashLoopBackOff', { lastExit: 1 })], phase: 'Pending' },
+    { name: 'a started sidecar beside a crash-looping app is Running', spec: withInit([sidecar('proxy')]), init: [running('proxy')], statuses: [waiting('app', 'CrashLoopBackOff', { lastExit: 1 })], phase: 'Running' },
+    { name: 'a started sidecar beside a job container that succeeded is still Running under Never', spec: withInit([sidecar('proxy')], 'Never'), init: [running('proxy')], statuses: [terminated('app', 0, 'Completed')], phase: 'Running' },
+    { name: 'a sidecar stopped by the kubelet after the job succeeded leaves the pod Succeeded under Never', spec: withInit([sidecar('proxy')], 'Never'), init: [terminated('proxy', 143, 'Error')], statuses: [terminated('app', 0, 'Completed')], phase: 'Succeeded' },
+    { name: 'a sidecar stopped after the job failed leaves the pod Failed under Never', spec: withInit([sidecar('proxy')], 'Never'), init: [terminated('proxy', 0, 'Completed')], statuses: [terminated('app', 1, 'Error')], phase: 'Failed' },
+    { name: 'one started and one starting sidecar keep a fresh pod Pending', spec: withInit([sidecar('a'), sidecar('b')]), init: [running('a'), running('b', { started: false, ready: false })], statuses: [waiting('app', 'PodInitializing')], phase: 'Pending' },
+    { name: 'a sidecar then a regular init container: the init container running keeps the pod Pending', spec: withInit([sidecar('proxy'), app('migrate')]), init: [running('proxy'), running('migrate', { ready: false })], statuses: [waiting('app', 'PodInitializing')], phase: 'Pending' },
+    { name: 'a sidecar without status is unknown even when the app ran', spec: withInit([sidecar('proxy')], 'Never'), statuses: [terminated('app', 0, 'Completed')], phase: 'Pending' },
+    { name: 'a failed regular init container after a sidecar fails the pod under Never', spec: withInit([sidecar('proxy'), app('migrate')], 'Never'), init: [running('proxy'), terminated('migrate', 1, 'Error')], statuses: [waiting('app', 'PodInitializing')], phase: 'Failed' },
+    { name: 'a terminal pod with a stopped sidecar and a killed app is Failed', spec: withInit([sidecar('proxy')]), init: [terminated('proxy', 137, 'Error')], statuses: [terminated('app', 137, 'Error')], terminal: true, phase: 'Failed' },
+  ])('$name', ({ spec: s, init, statuses, terminal, phase }) => {
+    expect(getPhase(s, init, statuses, terminal ?? false)).toBe(phase);
+  });
+
+  test('upstream HasAnyRegularContainerStarted: only a running or terminated state counts', () => {
+    expect(regularContainerRunningOrTerminated(spec(['app']), [running('app')])).toBe(true);
+    expect(regularContainerRunningOrTerminated(spec(['app']), [terminated('app', 1)])).toBe(true);
+    expect(regularContainerRunningOrTerminated(spec(['app']), [waiting('app', 'CrashLoopBackOff', { lastExit: 1 })])).toBe(false);
+    expect(regularContainerRunningOrTerminated(spec(['app'], { init: [app('init')] }), [running('init')])).toBe(false);
   });
 });
 
@@ -219,5 +265,41 @@ describe('kubectl get pods columns', () => {
     expect(kubectlStatus(p)).toBe(status);
     expect(kubectlReady(p)).toBe(ready);
     expect(kubectlRestarts(p)).toBe(restarts ?? '0');
+  });
+});
+
+// kubectl 1.32 printPod (pkg/printers/internalversion/printers.go): what STATUS shows at each
+// step of a pod's life, one row per reason kubelife produces.
+describe('kubectl STATUS through the lifecycle (printPod, 1.32)', () => {
+  const initialized = [cond('Initialized', true)];
+  const oneInit = (restartPolicy?: PodSpec['restartPolicy']) => spec(['app'], { init: [app('init')], ...(restartPolicy ? { restartPolicy } : {}) });
+  const rejected = (reason: string, message: string): Pod['status'] => ({ phase: 'Failed', reason, message: `Pod was rejected: ${message}`, startTime: 't' });
+  test.each<{ status: string; pod: Pod }>([
+    { status: 'Init:0/1', pod: pod(oneInit(), { phase: 'Pending', initContainerStatuses: [running('init', { ready: false })], containerStatuses: [waiting('app', 'PodInitializing')] }) },
+    { status: 'Init:0/1', pod: pod(oneInit(), { phase: 'Pending', initContainerStatuses: [waiting('init', 'PodInitializing')], containerStatuses: [waiting('app', 'PodInitializing')] }) },
+    { status: 'Init:ErrImagePull', pod: pod(oneInit(), { phase: 'Pending', initContainerStatuses: [waiting('init', 'ErrImagePull')], containerStatuses: [waiting('app', 'PodInitializing')] }) },
+    { status: 'Init:Error', pod: pod(oneInit('Never'), { phase: 'Failed', initContainerStatuses: [terminated('init', 1, 'Error')], containerStatuses: [waiting('app', 'PodInitializing')] }) },
+    { status: 'Init:CrashLoopBackOff', pod: pod(oneInit(), { phase: 'Pending', initContainerStatuses: [waiting('init', 'CrashLoopBackOff', { lastExit: 1, restarts: 2 })], containerStatuses: [waiting('app', 'PodInitializing')] }) },
+    { status: 'Init:OOMKilled', pod: pod(oneInit('Never'), { phase: 'Failed', initContainerStatuses: [terminated('init', 137, 'OOMKilled')], containerStatuses: [waiting('app', 'PodInitializing')] }) },
+    { status: 'PodInitializing', pod: pod(oneInit(), { phase: 'Pending', conditions: initialized, initContainerStatuses: [terminated('init', 0, 'Completed', { ready: true })], containerStatuses: [waiting('app', 'PodInitializing')] }) },
+    { status: 'ContainerCreating', pod: pod(spec(['app']), { phase: 'Pending', conditions: initialized, containerStatuses: [waiting('app', 'ContainerCreating')] }) },
+    { status: 'ErrImagePull', pod: pod(spec(['app']), { phase: 'Pending', containerStatuses: [waiting('app', 'ErrImagePull')] }) },
+    { status: 'ImagePullBackOff', pod: pod(spec(['app']), { phase: 'Pending', containerStatuses: [waiting('app', 'ImagePullBackOff')] }) },
+    { status: 'ErrImageNeverPull', pod: pod(spec(['app']), { phase: 'Pending', containerStatuses: [waiting('app', 'ErrImageNeverPull')] }) },
+    { status: 'CreateContainerConfigError', pod: pod(spec(['app']), { phase: 'Pending', containerStatuses: [waiting('app', 'CreateContainerConfigError')] }) },
+    { status: 'CrashLoopBackOff', pod: pod(spec(['app']), { phase: 'Running', containerStatuses: [waiting('app', 'CrashLoopBackOff', { lastExit: 137, restarts: 3 })] }) },
+    { status: 'OOMKilled', pod: pod(spec(['app'], { restartPolicy: 'Never' }), { phase: 'Failed', containerStatuses: [terminated('app', 137, 'OOMKilled')] }) },
+    { status: 'OOMKilled', pod: pod(spec(['app']), { phase: 'Running', containerStatuses: [terminated('app', 137, 'OOMKilled')] }) },
+    { status: 'Completed', pod: pod(spec(['app'], { restartPolicy: 'Never' }), { phase: 'Succeeded', containerStatuses: [terminated('app', 0, 'Completed')] }) },
+    { status: 'Error', pod: pod(spec(['app'], { restartPolicy: 'Never' }), { phase: 'Failed', containerStatuses: [terminated('app', 1, 'Error')] }) },
+    { status: 'Running', pod: pod(spec(['app']), { phase: 'Running', conditions: readyTrue, containerStatuses: [running('app')] }) },
+    { status: 'Terminating', pod: pod(spec(['app']), { phase: 'Running', containerStatuses: [running('app')] }, { deletionTimestamp: 't' }) },
+    { status: 'Terminating', pod: pod(spec(['app']), { phase: 'Pending', containerStatuses: [waiting('app', 'ImagePullBackOff')] }, { deletionTimestamp: 't' }) },
+    { status: 'Unknown', pod: pod(spec(['app']), { phase: 'Running', reason: 'NodeLost', containerStatuses: [running('app')] }, { deletionTimestamp: 't' }) },
+    { status: 'NodeAffinity', pod: pod(spec(['app']), rejected('NodeAffinity', "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector")) },
+    { status: 'OutOfcpu', pod: pod(spec(['app']), rejected('OutOfcpu', "Node didn't have enough resource: cpu, requested: 5000, used: 0, capacity: 4000")) },
+    { status: 'TaintToleration', pod: pod(spec(['app']), rejected('TaintToleration', "Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate")) },
+  ])('$status', ({ status, pod: p }) => {
+    expect(kubectlStatus(p)).toBe(status);
   });
 });
