@@ -20,6 +20,7 @@ import { Seeds } from './rng.ts';
 import { Network, type LatencyMs } from './network.ts';
 import { isHeartbeat, type TraceEvent } from './trace.ts';
 import { transitionInspector } from './actors.ts';
+import type { RequestInfo, SimProbe } from './probe.ts';
 
 export const ADMIN_TOKEN = 'kubelife-admin-token';
 /** kube-apiserver --etcd-compaction-interval default. */
@@ -62,6 +63,10 @@ export class Simulation {
   private failures: Error[] = [];
   private nextWatch = 0;
   private nextRequest = 0;
+  /** The request being served right now, so store writes can name their cause. */
+  private currentRequest: RequestInfo | undefined;
+  /** A checker's hooks (src/sim/probe.ts); none by default. */
+  probe: SimProbe | undefined;
 
   constructor(readonly options: SimulationOptions) {
     this.seeds = new Seeds(options.seed);
@@ -84,6 +89,14 @@ export class Simulation {
     this.store.watch('/registry/', 0, (events, rev) => {
       for (const e of events) {
         const op = e.type === 'DELETE' ? 'delete' : e.prevKv ? 'update' : 'create';
+        if (this.probe?.onWrite) {
+          this.probe.onWrite({
+            key: e.kv.key, type: op, revision: rev, at: this.clock.now(),
+            ...(e.prevKv ? { prev: e.prevKv.value } : op === 'delete' ? { prev: e.kv.value } : {}),
+            ...(op !== 'delete' ? { next: e.kv.value } : {}),
+            ...(this.currentRequest ? { request: this.currentRequest } : {}),
+          });
+        }
         this.emit({ t: this.clock.now(), kind: 'write', rev, op, key: e.kv.key });
         // A repeat of an identical Event is a count bump on the first one (the recorder's correlator): one occurrence each.
         if (e.kv.key.startsWith('/registry/events/') && (op === 'create' || (op === 'update' && countOf(e.kv.value) > countOf(e.prevKv?.value)))) this.traceKubeEvent(e.kv.value);
@@ -182,8 +195,9 @@ export class Simulation {
   /** A request from an external client (scenario step, library call) across the network. */
   clientRequest(req: ApiRequest, onResponse?: (r: ApiResponse) => void, from = 'client'): void {
     const what = describeRequest(req);
+    const sentRevision = this.store.revision();
     this.network.send(from, 'kube-apiserver', what, () => {
-      const res = this.serve(req, from);
+      const res = this.serve(req, from, sentRevision);
       this.network.send('kube-apiserver', from, `${res.code} ${what}`, () => onResponse?.(res));
     });
   }
@@ -192,14 +206,22 @@ export class Simulation {
    * Serves a request now, at the current virtual time, as the API server: the path used by the
    * network deliveries and by the HTTP facade.
    */
-  serve(req: ApiRequest, from: string): ApiResponse {
+  serve(req: ApiRequest, from: string, sentRevision = this.store.revision()): ApiResponse {
     const t = this.clock.now();
     if (!this.apiserverActor.getSnapshot().matches('serving') || !this.etcdActor.getSnapshot().matches('serving')) {
       const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server is currently unable to handle the request', reason: 'ServiceUnavailable', code: 503 };
       this.emit({ t, kind: 'request', from, user: '', verb: req.verb, path: requestPath(req), stages: [], code: 503, reason: 'ServiceUnavailable' });
       return { code: 503, body };
     }
-    const h = this.api.handle(req);
+    const info: RequestInfo = { from, verb: req.verb, path: requestPath(req), sentRevision, at: t };
+    this.currentRequest = info;
+    let h;
+    try {
+      h = this.api.handle(req);
+    } finally {
+      this.currentRequest = undefined;
+    }
+    this.probe?.onRequest?.({ ...info, code: h.code, body: h.body });
     const reason = h.code >= 400 ? (h.body as { reason?: string }).reason : undefined;
     const rv = (h.body as KObject | undefined)?.metadata?.resourceVersion;
     this.emit({ t, kind: 'request', from, user: h.user, verb: req.verb, path: requestPath(req), stages: h.stages, code: h.code, ...(reason ? { reason } : {}), ...(h.code < 300 && req.verb !== 'get' && req.verb !== 'list' && rv ? { rv } : {}) });
@@ -312,8 +334,9 @@ export class Simulation {
       request(req, tag) {
         const requestId = `${name}#${sim.nextRequest++}`;
         const what = describeRequest(req);
+        const sentRevision = sim.store.revision();
         sim.network.send(name, 'kube-apiserver', what, () => {
-          const res = sim.serve({ ...req, token }, name);
+          const res = sim.serve({ ...req, token }, name, sentRevision);
           sim.network.send('kube-apiserver', name, `${res.code} ${what}`, () => {
             if (!h.stopped) h.actor.send({ type: 'api.response', requestId, tag, code: res.code, body: res.body });
           });
@@ -334,7 +357,10 @@ export class Simulation {
           const { response, cancel } = sim.api.watch({ ...req, token }, (ev) => {
             const desc = `watch ${ev.type} ${ev.object.kind ?? ''} ${ev.object.metadata?.namespace ? ev.object.metadata.namespace + '/' : ''}${ev.object.metadata?.name ?? ''}`;
             sim.network.send('kube-apiserver', name, desc, () => {
-              if (!h.stopped && h.watches.has(watchId)) h.actor.send({ type: 'api.watch', watchId, tag, event: ev });
+              if (!h.stopped && h.watches.has(watchId)) {
+                sim.probe?.onWatchDelivered?.({ component: name, watchId, tag, event: ev, at: sim.clock.now() });
+                h.actor.send({ type: 'api.watch', watchId, tag, event: ev });
+              }
             });
           });
           sim.emit({ t: sim.clock.now(), kind: 'request', from: name, user: response.user, verb: 'watch', path: requestPath(req), stages: response.stages, code: response.code });
