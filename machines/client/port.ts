@@ -6,8 +6,14 @@
 import type { ApiRequest, WatchEvent } from './protocol.ts';
 
 export interface ApiPort {
-  /** Sends a request; its answer arrives later as an `api.response` event carrying `tag`. */
-  request(req: ApiRequest, tag: string): string;
+  /**
+   * Sends a request; its answer arrives later as an `api.response` event carrying `tag`. With
+   * `afterMs`, the request leaves that much later (a client sleeping before a retry); it is not
+   * sent at all if the component stops meanwhile. An answer with code 0 (Status reason
+   * ClientConnectionLost) is a transport error: the connection broke and the request may or may
+   * not have been applied.
+   */
+  request(req: ApiRequest, tag: string, opts?: RequestOptions): string;
   /** Opens a watch; events arrive as `api.watch` events with the returned watch id and `tag`. */
   watch(req: ApiRequest, tag: string): string;
   /** Closes a watch (no more events are delivered for it). */
@@ -20,6 +26,14 @@ export interface ApiPort {
   note(text: string): void;
 }
 
+export interface RequestOptions {
+  /** Send the request this many virtual milliseconds from now. */
+  afterMs?: number;
+}
+
+/** The code of a synthetic response for a request whose connection was lost (no HTTP status). */
+export const TRANSPORT_ERROR_CODE = 0;
+
 /** The events the simulator delivers to every component actor. */
 export type ApiEvent =
   | { type: 'api.response'; requestId: string; tag: string; code: number; body: unknown }
@@ -28,14 +42,14 @@ export type ApiEvent =
 
 /** A port that records what it was asked, for unit tests of machines. */
 export class RecordingPort implements ApiPort {
-  requests: Array<{ id: string; req: ApiRequest; tag: string }> = [];
+  requests: Array<{ id: string; req: ApiRequest; tag: string; afterMs?: number }> = [];
   watches: Array<{ id: string; req: ApiRequest; tag: string }> = [];
   notes: string[] = [];
   time = 0;
   private n = 0;
-  request(req: ApiRequest, tag: string): string {
+  request(req: ApiRequest, tag: string, opts?: RequestOptions): string {
     const id = `r${this.n++}`;
-    this.requests.push({ id, req, tag });
+    this.requests.push({ id, req, tag, ...(opts?.afterMs !== undefined ? { afterMs: opts.afterMs } : {}) });
     return id;
   }
   watch(req: ApiRequest, tag: string): string {

@@ -3,9 +3,10 @@
  * `started` and `ready`), with every reason the kubelet writes as a state of its own.
  *
  *   Waiting.{ContainerCreating, PodInitializing, ErrImagePull, ImagePullBackOff, ErrImageNeverPull,
- *            InvalidImageName, CreateContainerConfigError, PostStartHookError, CrashLoopBackOff}
+ *            InvalidImageName, CreateContainerConfigError, PostStartHookError, RunContainerError,
+ *            CrashLoopBackOff}
  *   Running.{Starting (started=false: the startup probe has not passed), Unready, Ready}
- *   Terminated.{Completed, Error, OOMKilled, ContainerStatusUnknown}
+ *   Terminated.{Completed, Error, OOMKilled, StartError, ContainerStatusUnknown}
  *
  * The pod worker (machines/pod) keeps each container's state in this machine: every change it
  * makes to a container's status is one of these events, stepped through `stepContainer`, and an
@@ -14,9 +15,11 @@
  *
  * Sources: pkg/kubelet/kuberuntime (waiting reasons: ErrImagePull, ImagePullBackOff,
  * ErrImageNeverPull, InvalidImageName from images/types.go; CreateContainerConfigError,
- * PostStartHookError from kuberuntime_container.go; CrashLoopBackOff from kuberuntime_manager.go),
+ * PostStartHookError from kuberuntime_container.go; CrashLoopBackOff from kuberuntime_manager.go;
+ * RunContainerError, kubecontainer.ErrRunContainer, when StartContainer fails),
  * convertToAPIContainerStatuses (ContainerCreating / PodInitializing defaults,
- * ContainerStatusUnknown), the prober manager (started, ready).
+ * ContainerStatusUnknown, the reason cache's waiting reasons), the prober manager (started,
+ * ready), containerd's CRI (StartError, exit code 128, for a container that failed to start).
  */
 import { setup, type StateValue } from 'xstate';
 
@@ -38,12 +41,19 @@ export type ContainerEvent =
   | { type: 'exited.completed' }
   | { type: 'exited.error' }
   | { type: 'exited.oomKilled' }
+  /**
+   * The runtime created the container but could not start its process (the executable does not
+   * exist): containerd marks it exited with reason StartError and exit code 128. It never ran.
+   */
+  | { type: 'exited.startError' }
+  /** A failed start will be retried: the reason cache shows RunContainerError until then. */
+  | { type: 'run.failed' }
   /** The pod ended while the runtime could not report this container. */
   | { type: 'lost' };
 
 export type ContainerEventType = ContainerEvent['type'];
 
-/** Every way a container can come to wait: from any waiting state, or after a run. */
+/** Every way a container can come to wait (from any waiting state, or after a run), or fail to start. */
 const toWaiting = {
   'pull.failed': '#container.Waiting.ErrImagePull',
   'pull.backOff': '#container.Waiting.ImagePullBackOff',
@@ -51,6 +61,8 @@ const toWaiting = {
   'image.invalid': '#container.Waiting.InvalidImageName',
   'config.failed': '#container.Waiting.CreateContainerConfigError',
   'postStart.failed': '#container.Waiting.PostStartHookError',
+  'run.failed': '#container.Waiting.RunContainerError',
+  'exited.startError': '#container.Terminated.StartError',
   started: '#container.Running',
   lost: '#container.Terminated.ContainerStatusUnknown',
 } as const;
@@ -74,6 +86,8 @@ export const containerMachine = setup({
         CreateContainerConfigError: {},
         // The killed container waits here (the reason cache) until its restart, which backs off like a crash.
         PostStartHookError: { on: { 'restart.backOff': 'CrashLoopBackOff' } },
+        // StartContainer failed (Terminated.StartError) and will be retried; its retry backs off like a crash.
+        RunContainerError: { on: { 'restart.backOff': 'CrashLoopBackOff' } },
         // A restart waits out its back-off here; when it ends the start is tried again.
         CrashLoopBackOff: {},
       },
@@ -98,6 +112,7 @@ export const containerMachine = setup({
         Completed: {},
         Error: {},
         OOMKilled: {},
+        StartError: {},
         ContainerStatusUnknown: {},
       },
       initial: 'Completed',

@@ -74,6 +74,48 @@ export class MvccStore<V = unknown> {
     return { kvs, revision: this.rev };
   }
 
+  /**
+   * The value of a key as it was at `revision` (read-only, over the history kept since the last
+   * compaction). Throws CompactedError for a revision at or below the compaction point (except the
+   * compaction revision itself, whose state is still known) and for a future one.
+   */
+  getAt(key: string, revision: number): KeyValue<V> | undefined {
+    return this.rewind(revision, (k) => k === key, key).get(key);
+  }
+
+  /**
+   * All keys with the prefix as they were at `revision`, sorted by key: a read-only rewind of the
+   * current state over the kept history (etcd's Range with a revision). The revision must lie in
+   * [compactRevision, revision()].
+   */
+  rangeAt(prefix: string, revision: number): { kvs: KeyValue<V>[]; revision: number } {
+    if (revision === this.rev) return this.range(prefix);
+    const kvs = [...this.rewind(revision, (k) => k.startsWith(prefix)).values()];
+    kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { kvs, revision };
+  }
+
+  /** The keys selected by `wanted` at `revision`: the current ones, with later changes undone. */
+  private rewind(revision: number, wanted: (key: string) => boolean, onlyKey?: string): Map<string, KeyValue<V>> {
+    if (!Number.isInteger(revision) || revision > this.rev) throw new Error(`mvcc: required revision is a future revision`);
+    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
+    const out = new Map<string, KeyValue<V>>();
+    if (onlyKey !== undefined) {
+      const v = this.kv.get(onlyKey);
+      if (v) out.set(onlyKey, v);
+    } else for (const [k, v] of this.kv) if (wanted(k)) out.set(k, v);
+    for (let i = this.history.length - 1; i >= 0 && this.history[i]!.revision > revision; i--) {
+      const events = this.history[i]!.events;
+      for (let j = events.length - 1; j >= 0; j--) {
+        const e = events[j]!;
+        if (!wanted(e.kv.key)) continue;
+        if (e.prevKv) out.set(e.kv.key, e.prevKv);
+        else out.delete(e.kv.key);
+      }
+    }
+    return out;
+  }
+
   /** Number of keys with the prefix (cheap count for quotas and summaries). */
   count(prefix: string): number {
     let n = 0;

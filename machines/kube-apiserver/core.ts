@@ -111,8 +111,25 @@ export class ApiServerCore {
     return { username: as, groups: [...groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'] };
   }
 
-  /** Handles one non-watch request through every stage. */
-  handle(req: ApiRequest): Handled {
+  /**
+   * Handles one non-watch request through every stage. `readRevision` serves gets and lists from
+   * the store as it was at that revision (a lagging view, for stale-read faults); writes always
+   * act on the current state.
+   */
+  handle(req: ApiRequest, opts: { readRevision?: number } = {}): Handled {
+    if (opts.readRevision === undefined) return this.handleNow(req);
+    this.readRevision = opts.readRevision;
+    try {
+      return this.handleNow(req);
+    } finally {
+      this.readRevision = undefined;
+    }
+  }
+
+  /** The revision gets and lists read at during the current request (undefined: the latest). */
+  private readRevision: number | undefined;
+
+  private handleNow(req: ApiRequest): Handled {
     const stages: string[] = [];
     const done = (code: number, body: unknown, user = ''): Handled => ({ code, body, stages, user });
     stages.push('authentication');
@@ -271,7 +288,8 @@ export class ApiServerCore {
   }
 
   private get(req: ApiRequest, info: ResourceInfo): { code: number; body: unknown } {
-    const obj = this.read(info, req.namespace, req.name!);
+    const obj = this.readRevision === undefined ? this.read(info, req.namespace, req.name!)
+      : this.o.store.getAt(storageKey(info, req.namespace, req.name!), this.readRevision)?.value;
     if (!obj) return { code: 404, body: errors.notFound(info.resource, info.group, req.name!) };
     if (req.subresource === 'scale') return { code: 200, body: this.scaleOf(obj) };
     return { code: 200, body: obj };
@@ -280,7 +298,8 @@ export class ApiServerCore {
   private list(req: ApiRequest, info: ResourceInfo): { code: number; body: unknown } {
     const filter = this.filterFor(req, info);
     if (isStatus(filter)) return { code: filter.code, body: filter };
-    const { kvs, revision } = this.o.store.range(this.prefixFor(info, req));
+    const prefix = this.prefixFor(info, req);
+    const { kvs, revision } = this.readRevision === undefined ? this.o.store.range(prefix) : this.o.store.rangeAt(prefix, this.readRevision);
     const items = kvs.map((kv) => kv.value).filter(filter);
     return { code: 200, body: { apiVersion: apiVersionOf(info), kind: `${info.kind}List`, metadata: { resourceVersion: String(revision) }, items } };
   }

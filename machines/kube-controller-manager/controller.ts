@@ -10,6 +10,7 @@ import type { Delta, Informer } from '../client/informer.ts';
 import type { ApiEvent, ApiPort } from '../client/port.ts';
 import { WorkQueue } from './queue.ts';
 import { WriteExpectations } from './writes.ts';
+import { NO_BUGS, type Bugs } from '../bugs.ts';
 
 /** What a controller supplies to the machine. */
 export interface Controller {
@@ -39,13 +40,16 @@ export abstract class InformerController<P> implements Controller {
   /** In start order; the first informer that owns an event gets it. */
   protected abstract readonly routes: readonly InformerRoute[];
 
-  constructor(protected readonly port: ApiPort) {}
+  /** `bugs`: the bug zoo's switches (machines/bugs.ts); none in the correct model. */
+  constructor(protected readonly port: ApiPort, protected readonly bugs: Bugs = NO_BUGS) {}
 
   start(): void {
     for (const [informer] of this.routes) informer.start(this.port);
   }
 
   synced(): boolean {
+    // Bug zoo: act once the first informer has listed, before the others have (a restarted controller on a half-empty cache).
+    if (this.bugs.has('controller-acts-before-cache-sync')) return this.routes[0]?.[0].synced ?? true;
     return this.routes.every(([informer]) => informer.synced);
   }
 
@@ -99,10 +103,26 @@ export interface ControllerInput {
 }
 
 export interface ControllerManagerFlags {
+  /** Bugs planted on purpose (the checker's bug zoo, machines/bugs.ts); none by default. */
+  bugs?: Bugs;
   /** --cluster-cidr (default 10.244.0.0/16, as kind uses). */
   clusterCIDR?: string;
   /** --node-cidr-mask-size (default 24). */
   nodeCIDRMaskSize?: number;
+  /** --node-monitor-period in seconds (default 5). */
+  nodeMonitorPeriod?: number;
+  /** --node-monitor-grace-period in seconds (default 50, as of 1.32). */
+  nodeMonitorGracePeriod?: number;
+  /** --node-startup-grace-period in seconds (default 60). */
+  nodeStartupGracePeriod?: number;
+  /** --node-eviction-rate: NoExecute taints per second per zone (default 0.1). */
+  nodeEvictionRate?: number;
+  /** --secondary-node-eviction-rate, for partially disrupted large zones (default 0.01). */
+  secondaryNodeEvictionRate?: number;
+  /** --large-cluster-size-threshold (default 50). */
+  largeClusterSizeThreshold?: number;
+  /** --unhealthy-zone-threshold (default 0.55). */
+  unhealthyZoneThreshold?: number;
 }
 
 /** Sent to the parent (kube-controller-manager) once the informers have synced. */

@@ -10,6 +10,7 @@ import { labelSelectorFromSet, matchesLabels } from '../../src/api/selectors.ts'
 import { canonicalJson } from './canonical.ts';
 import { newControllerRef } from './owners.ts';
 import { isPodReady } from './pods.ts';
+import { NO_BUGS, type Bugs } from '../bugs.ts';
 
 /** --max-endpoints-per-slice default. */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -76,13 +77,15 @@ export function shouldPodBeInEndpoints(pod: Pod): boolean {
  * The endpoint of a pod: ready = Ready and not terminating; serving = Ready whether or not
  * terminating; terminating = has a deletionTimestamp. publishNotReadyAddresses makes both true.
  */
-export function podEndpoint(svc: Service, pod: Pod): Endpoint {
+export function podEndpoint(svc: Service, pod: Pod, bugs: Bugs = NO_BUGS): Endpoint {
   const publish = (svc.spec as { publishNotReadyAddresses?: boolean }).publishNotReadyAddresses === true;
   const terminating = pod.metadata.deletionTimestamp !== undefined;
   const serving = publish || isPodReady(pod);
+  // Bug zoo: a terminating pod that is still Ready stays ready.
+  const readyWhileTerminating = bugs.has('endpointslice-keeps-terminating-ready');
   return {
     addresses: ipv4Addresses(pod),
-    conditions: { ready: publish || (serving && !terminating), serving, terminating },
+    conditions: { ready: publish || (serving && (!terminating || readyWhileTerminating)), serving, terminating },
     ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}),
     targetRef: { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
   };
@@ -117,7 +120,7 @@ export interface DesiredGroup {
 }
 
 /** Desired endpoints grouped by port set (pods resolving named ports differently land apart). */
-export function desiredGroups(svc: Service, pods: readonly Pod[]): Map<string, DesiredGroup> {
+export function desiredGroups(svc: Service, pods: readonly Pod[], bugs: Bugs = NO_BUGS): Map<string, DesiredGroup> {
   const groups = new Map<string, DesiredGroup>();
   for (const pod of selectedPods(svc, pods)) {
     if (!shouldPodBeInEndpoints(pod)) continue;
@@ -125,7 +128,7 @@ export function desiredGroups(svc: Service, pods: readonly Pod[]): Map<string, D
     const key = portsKey(ports);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { ports, endpoints: [] }));
-    g.endpoints.push(podEndpoint(svc, pod));
+    g.endpoints.push(podEndpoint(svc, pod, bugs));
   }
   return groups;
 }
@@ -187,8 +190,8 @@ function differs(slice: EndpointSlice, next: EndpointSlice): boolean {
 }
 
 /** The creates, updates and deletes that turn `existing` (the Service's slices) into the desired slices. */
-export function reconcileSlices(svc: Service, pods: readonly Pod[], existing: readonly EndpointSlice[], maxPerSlice = MAX_ENDPOINTS_PER_SLICE): SlicePlan {
-  const desired = desiredGroups(svc, pods);
+export function reconcileSlices(svc: Service, pods: readonly Pod[], existing: readonly EndpointSlice[], maxPerSlice = MAX_ENDPOINTS_PER_SLICE, bugs: Bugs = NO_BUGS): SlicePlan {
+  const desired = desiredGroups(svc, pods, bugs);
   const wanted = new Map<string, Map<string, Endpoint>>();
   for (const [key, g] of desired) wanted.set(key, new Map(g.endpoints.map((ep) => [endpointId(ep), ep])));
   const placed = new Set<string>();

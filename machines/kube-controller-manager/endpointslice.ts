@@ -43,7 +43,7 @@ export class EndpointSliceController extends InformerController<Pending> {
     if (!this.readyToSync(key, svc, now)) return;
     const pods = (this.pods.list() as Pod[]).filter((p) => p.metadata.namespace === namespace);
     const existing = (this.slices.list() as EndpointSlice[]).filter((s) => ownsSlice(svc, s));
-    const plan = reconcileSlices(svc, pods, existing);
+    const plan = reconcileSlices(svc, pods, existing, undefined, this.bugs);
     if (plan.create.length + plan.update.length + plan.delete.length === 0) {
       this.queue.forget(key);
       return;
@@ -101,4 +101,4 @@ export class EndpointSliceController extends InformerController<Pending> {
 }
 
 /** The EndpointSlice controller as an actor: input `{ port }`. */
-export const endpointSliceControllerMachine = controllerMachine(ENDPOINTSLICE_CONTROLLER, (port) => new EndpointSliceController(port));
+export const endpointSliceControllerMachine = controllerMachine(ENDPOINTSLICE_CONTROLLER, (port, flags) => new EndpointSliceController(port, flags.bugs));

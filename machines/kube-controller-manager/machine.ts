@@ -12,7 +12,9 @@ import { deploymentControllerMachine } from './deployment.ts';
 import { endpointSliceControllerMachine } from './endpointslice.ts';
 import { garbageCollectorMachine } from './garbagecollector.ts';
 import { nodeIpamControllerMachine } from './nodeipam.ts';
+import { nodeLifecycleControllerMachine } from './nodelifecycle.ts';
 import { replicaSetControllerMachine } from './replicaset.ts';
+import { taintEvictionControllerMachine } from './tainteviction.ts';
 
 /** The controllers kubelife runs, by their --controllers names, in start order. */
 export const CONTROLLERS = {
@@ -21,6 +23,8 @@ export const CONTROLLERS = {
   endpointslice: endpointSliceControllerMachine,
   nodeipam: nodeIpamControllerMachine,
   'garbage-collector': garbageCollectorMachine,
+  nodelifecycle: nodeLifecycleControllerMachine,
+  'taint-eviction-controller': taintEvictionControllerMachine,
 } as const;
 
 export type ControllerName = keyof typeof CONTROLLERS;

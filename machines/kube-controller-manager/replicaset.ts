@@ -56,7 +56,8 @@ export class ReplicaSetController extends InformerController<Pending> {
     let acted = false;
     // A ReplicaSet being deleted keeps its pods until the garbage collector takes them.
     if (!rs.metadata.deletionTimestamp && !this.runs.has(key)) {
-      if (this.expectations.satisfied(key, now)) acted = this.manage(key, rs, pods, now);
+      // Bug zoo: manage without waiting for the last creations and deletions to be observed.
+      if (this.bugs.has('replicaset-no-expectations') || this.expectations.satisfied(key, now)) acted = this.manage(key, rs, pods, now);
       else this.queue.addAfter(key, this.expectations.expiresAt(key) ?? now);
     }
     acted = this.updateStatus(key, rs, pods, now) || acted;
@@ -228,4 +229,4 @@ export class ReplicaSetController extends InformerController<Pending> {
 }
 
 /** The ReplicaSet controller as an actor: input `{ port }`. */
-export const replicaSetControllerMachine = controllerMachine(REPLICASET_CONTROLLER, (port) => new ReplicaSetController(port));
+export const replicaSetControllerMachine = controllerMachine(REPLICASET_CONTROLLER, (port, flags) => new ReplicaSetController(port, flags.bugs));

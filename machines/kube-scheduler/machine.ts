@@ -13,6 +13,7 @@ import type { ApiEvent, ApiPort } from '../client/port.ts';
 import { recordEvent } from '../client/events.ts';
 import { DEFAULT_PROFILE, makeNodeInfo, schedulePod, type NodeInfo, type ScheduleResult } from './framework.ts';
 import { SchedulingQueue } from './queue.ts';
+import { NO_BUGS, type Bugs } from '../bugs.ts';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 /** How many decisions to keep for the inspector (bounded: every cycle would be too many). */
@@ -33,6 +34,8 @@ export interface SchedulerContext {
   decisions: Map<string, Decision>;
   startIndex: number;
   cycles: number;
+  /** Bugs planted on purpose (the checker's bug zoo, machines/bugs.ts); none by default. */
+  bugs: Bugs;
 }
 
 /**
@@ -115,7 +118,7 @@ function describe(result: ScheduleResult): string {
 export const schedulerMachine = setup({
   types: {
     context: {} as SchedulerContext,
-    input: {} as { port: ApiPort },
+    input: {} as { port: ApiPort; bugs?: Bugs },
     events: {} as ApiEvent,
   },
   actions: {
@@ -166,7 +169,8 @@ export const schedulerMachine = setup({
         port.note(`chose ${result.node} for ${key}: ${describe(result)}`);
         // Assume: the pod counts on the node before the binding returns.
         context.assumed.set(key, result.node);
-        placePod(context, key, { ...pod, spec: { ...pod.spec, nodeName: result.node } }, result.node);
+        // Bug zoo: the assumed pod does not count on its node, so the next cycles may fill it again.
+        if (!context.bugs.has('scheduler-forgets-assumed')) placePod(context, key, { ...pod, spec: { ...pod.spec, nodeName: result.node } }, result.node);
         port.request({ verb: 'create', group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'binding',
           body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: result.node } } }, `bind:${key}|${result.node}`);
       } else {
@@ -199,6 +203,7 @@ export const schedulerMachine = setup({
     decisions: new Map(),
     startIndex: 0,
     cycles: 0,
+    bugs: input.bugs ?? NO_BUGS,
   }),
   initial: 'starting',
   entry: 'startInformers',

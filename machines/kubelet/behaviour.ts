@@ -31,8 +31,9 @@ export interface ContainerBehaviour extends ProcessFacts {
   execContext?: ExecContext;
   /**
    * The runtime could not start the process (its executable does not exist): the message
-   * containerd gives. Modelled as exit 128 at once; a real kubelet reports the terminated
-   * reason StartError with this message (not yet shown by the pod machine).
+   * containerd gives. The kubelet's StartContainer fails with it (pods.ts createContainer): the
+   * container shows terminated StartError, exit code 128, and RunContainerError while a retry is
+   * due (machines/pod/steps.ts containerStartFailed). `exitCode` 128 at once stays as the fallback.
    */
   startError?: string;
 }
@@ -124,8 +125,8 @@ export function sanitize(raw: unknown): ContainerBehaviour {
   }
   if (Array.isArray(r['http'])) {
     const rules = r['http'].filter((h): h is HttpRule => isObj(h) && isInt(h['port']) && isInt(h['code'])
-      && (h['path'] === undefined || typeof h['path'] === 'string') && (h['fromMs'] === undefined || isNum(h['fromMs'])) && (h['untilMs'] === undefined || isNum(h['untilMs'])))
-      .map((h) => ({ port: h.port, code: h.code, ...(h.path !== undefined ? { path: h.path } : {}), ...(h.fromMs !== undefined ? { fromMs: h.fromMs } : {}), ...(h.untilMs !== undefined ? { untilMs: h.untilMs } : {}) }));
+      && (h['path'] === undefined || typeof h['path'] === 'string') && (h['exact'] === undefined || typeof h['exact'] === 'boolean') && (h['fromMs'] === undefined || isNum(h['fromMs'])) && (h['untilMs'] === undefined || isNum(h['untilMs'])))
+      .map((h) => ({ port: h.port, code: h.code, ...(h.path !== undefined ? { path: h.path } : {}), ...(h.exact !== undefined ? { exact: h.exact } : {}), ...(h.fromMs !== undefined ? { fromMs: h.fromMs } : {}), ...(h.untilMs !== undefined ? { untilMs: h.untilMs } : {}) }));
     if (rules.length) out.http = rules;
   }
   if (Array.isArray(r['files'])) {

@@ -14,6 +14,7 @@ import type { OutputPlan } from './process.ts';
 import type { ImageStore, PullQueue } from './images.ts';
 import type { PodIpam } from './ipam.ts';
 import type { KubeletNodeConfig } from './node.ts';
+import type { Bugs } from '../bugs.ts';
 import type { ImageRegistry } from './registry.ts';
 
 /** Where container log lines go (the cluster keeps them for `kubectl logs`). */
@@ -44,6 +45,18 @@ export interface NodeState {
   /** The node status last posted (registration included) and when, for the 10 s status sync. */
   reportedStatus?: NonNullable<Node['status']>;
   lastReportMs?: number;
+  /** The Node as the last status PATCH returned it (newer than the informer's copy until the watch catches up). */
+  postedNode?: Node;
+}
+
+/**
+ * What survives a kubelet restart on the node's disk: the CNI's IP allocations (host-local keeps
+ * them in /var/lib/cni) and the container images. Containers keep running too: the kubelet
+ * adopts them from the pods' API status (pods.ts).
+ */
+export interface NodeDisk {
+  ipam?: PodIpam;
+  images?: ImageStore;
 }
 
 /** One pod bound to this node, from the first time the kubelet sees it until it is deleted. */
@@ -87,6 +100,10 @@ export interface KubeletContext {
   podInformer: Informer;
   node: NodeState;
   pods: Map<string, PodEntry>;
+  /** The node's disk, kept across kubelet restarts when the cluster passes one in. */
+  disk?: NodeDisk;
+  /** Bugs planted on purpose (the checker's bug zoo, machines/bugs.ts); none when absent. */
+  bugs?: Bugs;
 }
 
 /** Events the kubelet schedules for itself. */

@@ -12,6 +12,7 @@
 import type { Container, Pod } from '../../src/api/objects.ts';
 import { agnhostBehaviour, AGNHOST_REPOSITORY } from './agnhost.ts';
 import type { ContainerBehaviour } from './behaviour.ts';
+import type { HttpRule } from './process.ts';
 import { parseImageRef, type ImageRef } from './registry.ts';
 import { BASH_SHELLS, BUSYBOX_SHELLS, DEBIAN_SHELLS, runProcess, type ExecContext, type ShellContext, type ShellFlavour, type Utilities } from './shell.ts';
 
@@ -74,6 +75,15 @@ function prepend(lines: string[], b: ContainerBehaviour): ContainerBehaviour {
   return { ...rest, output: { lines: output, ...(b.output?.repeat ? { repeat: b.output.repeat } : {}) } };
 }
 
+/**
+ * What the image's /etc/nginx/conf.d/default.conf serves: `location /` with root
+ * /usr/share/nginx/html, which holds index.html and 50x.html. `/` (the index) and those files
+ * answer 200; any other path is 404.
+ */
+export function nginxDefaultSite(port: number): HttpRule[] {
+  return ['/', '/index.html', '/50x.html'].map((path) => ({ port, path, exact: true, code: 200 }));
+}
+
 /** nginx: serves `port` with `-g 'daemon off;'` (the image's CMD); without it nginx daemonizes and PID 1 exits 0. */
 function nginxProgram(port: number): Program {
   return (argv, c) => {
@@ -94,7 +104,7 @@ function nginxProgram(port: number): Program {
     const daemonOff = g >= 0 && /daemon\s+off/.test(args[g + 1] ?? '');
     if (!daemonOff) return { exitAfterMs: 0, exitCode: 0 };
     // STOPSIGNAL SIGQUIT: a graceful shutdown that exits 0.
-    return { http: [{ port, code: 200 }], termExitCode: 0 };
+    return { http: nginxDefaultSite(port), termExitCode: 0 };
   };
 }
 

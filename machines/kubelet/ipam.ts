@@ -5,7 +5,8 @@
  * twice.
  */
 
-import { formatIPv4, splitCidr } from '../../src/api/ip.ts';
+import { formatIPv4, parseIPv4, splitCidr } from '../../src/api/ip.ts';
+import { NO_BUGS, type Bugs } from '../bugs.ts';
 
 export { formatIPv4 } from '../../src/api/ip.ts';
 
@@ -17,7 +18,8 @@ export class PodIpam {
   private used = new Set<number>();
   private lastAllocated: number;
 
-  constructor(readonly cidr: string) {
+  /** `bugs`: the bug zoo's switches (machines/bugs.ts); none in the correct model. */
+  constructor(readonly cidr: string, private readonly bugs: Bugs = NO_BUGS) {
     const { address: base, bits } = splitCidr(cidr);
     if (base === undefined || !Number.isInteger(bits) || bits < 8 || bits > 30) throw new Error(`ipam: unsupported pod CIDR ${JSON.stringify(cidr)}`);
     const size = 2 ** (32 - bits);
@@ -39,6 +41,8 @@ export class PodIpam {
     const span = this.last - this.first + 1;
     for (let i = 1; i <= span; i++) {
       const candidate = this.first + ((this.lastAllocated - this.first + i) % span);
+      // Bug zoo: hand out the lowest address, live or not.
+      if (this.bugs.has('ipam-reuses-live-ip')) return formatIPv4(this.first);
       if (this.used.has(candidate)) continue;
       this.used.add(candidate);
       this.byOwner.set(owner, candidate);
@@ -53,6 +57,25 @@ export class PodIpam {
     if (held === undefined) return;
     this.byOwner.delete(owner);
     this.used.delete(held);
+  }
+
+  /** Who holds an address ("namespace/name/uid"), in allocation order. */
+  owners(): string[] {
+    return [...this.byOwner.keys()];
+  }
+
+  /**
+   * Records that `owner` holds `ip` (a sandbox found running after a restart): true when it is
+   * now the owner's, false when the address is outside the range or held by another.
+   */
+  claim(owner: string, ip: string): boolean {
+    const held = this.byOwner.get(owner);
+    const n = parseIPv4(ip);
+    if (held !== undefined) return held === n;
+    if (n === undefined || n < this.first || n > this.last || this.used.has(n)) return false;
+    this.used.add(n);
+    this.byOwner.set(owner, n);
+    return true;
   }
 
   /** Addresses in use (for invariants: no two live pods share one). */

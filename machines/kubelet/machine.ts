@@ -5,20 +5,21 @@
  * whose snapshots its status manager writes to pods/<name>/status.
  */
 import { enqueueActions, setup } from 'xstate';
-import type { PodStatus } from '../../src/api/objects.ts';
+import type { Node, PodStatus } from '../../src/api/objects.ts';
 import { timestamp } from '../../src/api/time.ts';
 import { Informer } from '../client/informer.ts';
 import type { ApiEvent, ApiPort } from '../client/port.ts';
 import { podMachine, type PodMachineEvent, type PodMachineInput, type PodSnapshotLike, type WorkerRequest } from '../pod/machine.ts';
 import type { BehaviourRule } from './behaviour.ts';
 import {
-  nodeEvent, workerIdOf, type KubeletContext, type KubeletEffects, type KubeletInternalEvent, type LogSink,
+  nodeEvent, workerIdOf, type KubeletContext, type KubeletEffects, type KubeletInternalEvent, type LogSink, type NodeDisk,
 } from './context.ts';
 import { ImageStore, PullQueue } from './images.ts';
 import { PodIpam } from './ipam.ts';
+import { NO_BUGS, type Bugs } from '../bugs.ts';
 import {
   allocatableOf, capacityOf, leaseObject, mergeNodeConditions, NODE_LEASE_NAMESPACE, NODE_LEASE_RENEW_INTERVAL_MS, NODE_STATUS_REPORT_FREQUENCY_MS,
-  nodeConditions, nodeObject, nodeStatusChanged, type KubeletNodeConfig, type NodeStatus,
+  nodeConditions, nodeObject, nodeStatusChanged, nodeStatusDiffers, type KubeletNodeConfig, type NodeStatus,
 } from './node.ts';
 import { onConfigResponse, onMountResponse, onPodDelta, onPullCompleted, onSandboxCreated, onWorkerEnded, onWorkerRequest } from './pods.ts';
 import { ImageRegistry, imageList, type RegistryOptions } from './registry.ts';
@@ -32,6 +33,10 @@ export interface KubeletInput {
   images?: ReadonlyArray<{ name: string; sizeBytes: number }>;
   behaviours?: BehaviourRule[];
   logSink?: LogSink;
+  /** Bugs planted on purpose (the checker's bug zoo, machines/bugs.ts); none by default. */
+  bugs?: Bugs;
+  /** The node's disk: IP allocations and images kept across restarts of this kubelet (Cluster.startNode). */
+  disk?: NodeDisk;
 }
 
 type WorkerSnapshotEvent = { type: `xstate.snapshot.${string}`; snapshot: PodSnapshotLike };
@@ -71,6 +76,10 @@ function onResponse(ctx: KubeletContext, fx: KubeletEffects, e: Extract<ApiEvent
       // Registered before (a kubelet restart): make sure the labels are ours, then carry on.
       ctx.port.request({ ...NODES, verb: 'patch', patchType: 'merge', name: ctx.config.name, body: { metadata: { labels: nodeObject(ctx.config, [], 0).metadata.labels } } }, 'node:reconcile');
     } else fx.raise({ type: 'node.registrationFailed' });
+  } else if (e.tag === 'node:status') {
+    if (e.code === 200) ctx.node.postedNode = e.body as Node;
+    // A failed post is tried again at the next sync (upstream retries it at once).
+    else ctx.node.reportedStatus = undefined;
   } else if (e.tag === 'lease:create') {
     ctx.node.leaseCreated = e.code === 201 || e.code === 409;
   } else if (e.tag === 'lease:update') {
@@ -92,7 +101,10 @@ function onApi(ctx: KubeletContext, fx: KubeletEffects, e: ApiEvent): void {
       if (d.type !== 'DELETED' && cidr && !ctx.node.podCIDR) ctx.node.podCIDR = cidr;
     }
   } else if (ctx.podInformer.owns(e)) {
+    const listed = ctx.podInformer.synced;
     for (const d of ctx.podInformer.handle(e, ctx.port)) onPodDelta(ctx, fx, d);
+    // The first list after a start: addresses the CNI still holds for pods gone meanwhile are freed.
+    if (!listed && ctx.podInformer.synced) releaseOrphanedIps(ctx);
   } else if (e.type === 'api.response') onResponse(ctx, fx, e);
 }
 
@@ -104,7 +116,16 @@ function computeNodeStatus(ctx: KubeletContext, ready: boolean): NodeStatus {
   const nowMs = ctx.port.now();
   const now = timestamp(nowMs);
   const full = nodeObject(ctx.config, ctx.images.nodeImages(), nowMs).status!;
-  return { ...full, conditions: mergeNodeConditions(ctx.node.reportedStatus?.conditions, nodeConditions(ready, now, now), now) };
+  const previous = apiNode(ctx)?.status?.conditions ?? ctx.node.reportedStatus?.conditions;
+  return { ...full, conditions: mergeNodeConditions(previous, nodeConditions(ready, now, now), now) };
+}
+
+/** The API server's copy of this Node: the informer's, or the last PATCH's answer when that is newer. */
+function apiNode(ctx: KubeletContext): Node | undefined {
+  const cached = ctx.nodeInformer.get(undefined, ctx.config.name) as Node | undefined;
+  const posted = ctx.node.postedNode;
+  if (!cached || !posted) return cached ?? posted;
+  return Number(posted.metadata.resourceVersion) > Number(cached.metadata.resourceVersion) ? posted : cached;
 }
 
 function postNodeStatus(ctx: KubeletContext, status: NodeStatus): void {
@@ -116,14 +137,26 @@ function postNodeStatus(ctx: KubeletContext, status: NodeStatus): void {
 
 /**
  * syncNodeStatus / tryUpdateNodeStatus with the Lease on: the status is computed every 10 s and
- * posted only when it changed (heartbeat times aside: new images, a condition flip) or when
- * nodeStatusReportFrequency (5 min) has passed since the last post. Upstream's jitter on the
- * report interval is left out.
+ * posted only when it differs from the API server's copy (heartbeat times aside: new images, a
+ * condition flip, or a condition someone else changed, such as the node lifecycle controller's
+ * Ready Unknown) or when nodeStatusReportFrequency (5 min) has passed since the last post. The
+ * copy is the node informer's or the last PATCH's answer (upstream GETs it from the API server's
+ * cache). Upstream's PATCH is synchronous; here a status equal to the one just sent is not sent
+ * again while the copy has not caught up with it. Upstream's jitter on the report interval is
+ * left out.
  */
 function syncNodeStatus(ctx: KubeletContext): void {
   const status = computeNodeStatus(ctx, true);
   const due = ctx.node.lastReportMs === undefined || ctx.port.now() - ctx.node.lastReportMs >= NODE_STATUS_REPORT_FREQUENCY_MS;
-  if (due || nodeStatusChanged(ctx.node.reportedStatus, status)) postNodeStatus(ctx, status);
+  if (due || (nodeStatusDiffers(apiNode(ctx)?.status, status) && nodeStatusChanged(ctx.node.reportedStatus, status))) postNodeStatus(ctx, status);
+}
+
+/** Frees the IPs held for pods this kubelet no longer runs (the sandboxes a restart finds orphaned). */
+function releaseOrphanedIps(ctx: KubeletContext): void {
+  const ipam = ctx.node.ipam;
+  if (!ipam) return;
+  const live = new Set([...ctx.pods.values()].filter((e) => e.alive).map((e) => `${e.key}/${e.uid}`));
+  for (const owner of ipam.owners()) if (!live.has(owner)) ipam.release(owner);
 }
 
 function renewLease(ctx: KubeletContext): void {
@@ -153,7 +186,10 @@ export const kubeletMachine = setup({
     },
     watchNode: ({ context }) => context.nodeInformer.start(context.port),
     becomeReady: ({ context }) => {
-      context.node.ipam = new PodIpam(context.node.podCIDR!);
+      // The CNI's allocations survive a restart on the node's disk (for the same range).
+      const kept = context.disk?.ipam;
+      context.node.ipam = kept && kept.cidr === context.node.podCIDR ? kept : new PodIpam(context.node.podCIDR!, context.bugs);
+      if (context.disk) context.disk.ipam = context.node.ipam;
       context.port.note(`podCIDR ${context.node.podCIDR}: pod IPs from ${context.node.ipam.rangeText()}`);
       postNodeStatus(context, computeNodeStatus(context, true));
       nodeEvent(context, 'Normal', 'NodeReady', `Node ${context.config.name} status is now: NodeReady`);
@@ -194,11 +230,14 @@ export const kubeletMachine = setup({
   context: ({ input }) => {
     const registry = new ImageRegistry({ ...(input.registry ?? {}), images: [...imageList(input.registry?.images), ...(input.images ?? [])] });
     const name = input.node.name;
+    // Images already on the node's disk stay there across a restart.
+    const images = input.disk?.images ?? new ImageStore(registry, input.node.images ?? []);
+    if (input.disk) input.disk.images = images;
     return {
       port: input.port,
       config: input.node,
       registry,
-      images: new ImageStore(registry, input.node.images ?? []),
+      images,
       pulls: new PullQueue(),
       behaviours: input.behaviours ?? [],
       logSink: input.logSink,
@@ -206,6 +245,8 @@ export const kubeletMachine = setup({
       podInformer: new Informer(`pods:${name}`, { group: '', version: 'v1', resource: 'pods', query: { fieldSelector: `spec.nodeName=${name}` } }),
       node: { leaseCreated: false, imagesDirty: false },
       pods: new Map(),
+      ...(input.disk ? { disk: input.disk } : {}),
+      bugs: input.bugs ?? NO_BUGS,
     };
   },
   entry: 'announceStart',

@@ -6,6 +6,7 @@
 import type { KObject, Node, NodeCondition, Taint } from '../../src/api/objects.ts';
 import { intValue, milliValue } from '../../src/api/quantity.ts';
 import { epoch, timestamp } from '../../src/api/time.ts';
+import { canonicalJson } from '../kube-controller-manager/canonical.ts';
 
 export const KUBELET_VERSION = 'v1.32.2';
 export const CONTAINER_RUNTIME_VERSION = 'containerd://1.7.24';
@@ -211,6 +212,21 @@ export function nodeStatusChanged(a: NodeStatus | undefined, b: NodeStatus): boo
   if (!a) return true;
   const strip = (s: NodeStatus) => JSON.stringify({ ...s, conditions: (s.conditions ?? []).map((c) => ({ ...c, lastHeartbeatTime: '' })) });
   return strip(a) !== strip(b);
+}
+
+/**
+ * nodeStatusHasChanged against the API server's copy, as tryUpdateNodeStatus compares (the Node it
+ * just read, not what this kubelet last sent): any field the kubelet computes that differs from
+ * the stored one, the conditions' heartbeat times aside. So a condition another writer changed
+ * (the node lifecycle controller's Ready Unknown) is posted over at the next sync.
+ */
+export function nodeStatusDiffers(api: NodeStatus | undefined, computed: NodeStatus): boolean {
+  if (!api) return true;
+  const strip = (v: unknown, key: string) => (key === 'conditions' && Array.isArray(v) ? v.map((c: NodeCondition) => ({ ...c, lastHeartbeatTime: '' })) : v);
+  for (const key of Object.keys(computed)) {
+    if (canonicalJson(strip(api[key], key)) !== canonicalJson(strip(computed[key], key))) return true;
+  }
+  return false;
 }
 
 /** The Node a kubelet POSTs when it registers (kubelet_node_status.go initialNode + setters). */

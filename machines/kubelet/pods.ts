@@ -17,6 +17,7 @@ import {
 import type { PullJob } from './images.ts';
 import { internalIPOf } from './node.ts';
 import { defaultPullPolicy, parseImageRef, type ImageInfo } from './registry.ts';
+import { resumable } from '../pod/resume.ts';
 import { maybeDelete } from './status-manager.ts';
 
 /** How long containerd takes to run the pause container and CNI ADD (RunPodSandbox). */
@@ -34,6 +35,7 @@ function startPod(ctx: KubeletContext, fx: KubeletEffects, pod: Pod): void {
   const behaviours = Object.fromEntries([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => [c.name, behaviourFor(pod, c, ctx.behaviours)]));
   const entry = newEntry(pod, behaviours);
   ctx.pods.set(entry.key, entry);
+  if (resumable(pod)) return resumePod(ctx, fx, entry, pod);
   if (isTerminal(pod) || pod.metadata.deletionTimestamp) {
     // Nothing runs here: a finished pod only waits to be deleted; a deleted one can go at once.
     entry.deletionRequested = pod.metadata.deletionTimestamp !== undefined;
@@ -50,6 +52,23 @@ function startPod(ctx: KubeletContext, fx: KubeletEffects, pod: Pod): void {
   } else {
     podEvent(ctx, entry, 'Warning', admission.reason, admission.message);
     fx.sendWorker(entry.workerId, { type: 'pod.rejected', reason: admission.reason, message: REJECTED_PREFIX + admission.message });
+  }
+}
+
+/**
+ * A pod already running here when this kubelet started (it restarted; the node came back): its
+ * containers survived in the runtime, so the worker adopts them from the API status instead of
+ * starting them, its sandbox keeps its IP, and one deleted meanwhile is terminated as usual.
+ */
+function resumePod(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, pod: Pod): void {
+  entry.alive = true;
+  entry.admitted = true;
+  if (pod.spec['hostNetwork'] !== true && pod.status?.podIP) ctx.node.ipam?.claim(`${entry.key}/${entry.uid}`, pod.status.podIP);
+  ctx.port.note(`pod ${entry.key}: found running (sandbox ${pod.status?.podIP}); adopting its containers`);
+  fx.spawnWorker(entry.workerId, { pod, behaviours: entry.behaviours, now: () => ctx.port.now(), notifyParent: true, resume: pod.status! });
+  if (pod.metadata.deletionTimestamp) {
+    entry.deletionRequested = true;
+    tellWorker(fx, entry, { type: 'pod.deletionRequested', gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30 });
   }
 }
 
@@ -79,7 +98,8 @@ export function onPodDelta(ctx: KubeletContext, fx: KubeletEffects, d: Delta): v
   entry.pod = pod;
   if (pod.metadata.deletionTimestamp && !entry.deletionRequested) {
     entry.deletionRequested = true;
-    tellWorker(fx, entry, { type: 'pod.deletionRequested', gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30 });
+    // Bug zoo: the worker is never told, so it goes on (re)starting the pod's containers.
+    if (!ctx.bugs?.has('kubelet-restarts-deleted-pod')) tellWorker(fx, entry, { type: 'pod.deletionRequested', gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30 });
   }
   maybeDelete(ctx, entry);
 }
@@ -172,6 +192,8 @@ function createSandbox(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry)
     podEvent(ctx, entry, 'Warning', 'FailedCreatePodSandBox', message);
     return tellWorker(fx, entry, { type: 'pod.sandboxFailed', message });
   }
+  // Bug zoo: the containers may start as soon as the pause container runs, before CNI ADD has given the IP.
+  if (ctx.bugs?.has('kubelet-running-before-sandbox-ip')) tellWorker(fx, entry, { type: 'pod.sandboxReady', podIP: '' });
   fx.raise({ type: 'sandbox.created', pod: entry.key, uid: entry.uid, podIP: ip }, SANDBOX_CREATE_MS, `sandbox:${entry.key}:${entry.uid}`);
 }
 
@@ -276,9 +298,19 @@ function configured(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, co
   createContainer(ctx, fx, entry, container, attempt, image);
 }
 
-/** CreateContainer and StartContainer; the process's behaviour (logs now, exit later) begins. */
+/**
+ * CreateContainer and StartContainer; the process's behaviour (logs now, exit later) begins.
+ * When its executable does not exist (the behaviour's `startError`), StartContainer fails:
+ * kuberuntime records `Failed` `Error: <runtime message>` instead of Started, and the container
+ * shows StartError / RunContainerError (steps.ts containerStartFailed).
+ */
 function createContainer(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, container: string, attempt: number, image: ImageInfo): void {
   podEvent(ctx, entry, 'Normal', 'Created', `Created container ${container}`, container);
+  const startError = entry.behaviours[container]?.startError;
+  if (startError !== undefined) {
+    podEvent(ctx, entry, 'Warning', 'Failed', `Error: ${startError}`, container);
+    return tellWorker(fx, entry, { type: 'container.startFailed', container, attempt, message: startError, containerID: `containerd://${randomHex64(ctx.port)}`, image: image.ref, imageID: image.imageID });
+  }
   podEvent(ctx, entry, 'Normal', 'Started', `Started container ${container}`, container);
   const { name, namespace, uid } = entry.pod.metadata;
   ctx.logSink?.({ kind: 'start', namespace: namespace ?? 'default', pod: name ?? '', uid: uid ?? '', container, attempt, output: outputPlanOf(entry.behaviours[container]) });

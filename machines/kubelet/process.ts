@@ -20,6 +20,8 @@ export interface HttpRule {
   port: number;
   /** Path prefix; absent matches every path. */
   path?: string;
+  /** The path must equal `path` (the query string aside), not merely start with it: nginx's `location = /x`, a file. */
+  exact?: boolean;
   fromMs?: number;
   untilMs?: number;
   code: number;
@@ -74,11 +76,16 @@ export function fileExists(facts: ProcessFacts, path: string, tMs: number): bool
   return (facts.files ?? []).some((f) => f.path === path && f.fromMs <= tMs && (f.untilMs === undefined || tMs < f.untilMs));
 }
 
-/** The HTTP status for GET port/path at `tMs`, or undefined when nothing listens there. */
+/**
+ * The HTTP status for GET port/path at `tMs`, or undefined when nothing listens there. A port
+ * with rules answers 404 for a path none of them matches (a web server's default).
+ */
 export function httpAnswer(facts: ProcessFacts, port: number, path: string, tMs: number): number | undefined {
   const rules = (facts.http ?? []).filter((r) => r.port === port);
   if (rules.length === 0) return undefined;
-  const hit = rules.find((r) => (r.path === undefined || path.startsWith(r.path)) && (r.fromMs ?? 0) <= tMs && (r.untilMs === undefined || tMs < r.untilMs));
+  const bare = path.replace(/[?#].*$/, '');
+  const pathOk = (r: HttpRule) => r.path === undefined || (r.exact ? bare === r.path : path.startsWith(r.path));
+  const hit = rules.find((r) => pathOk(r) && (r.fromMs ?? 0) <= tMs && (r.untilMs === undefined || tMs < r.untilMs));
   return hit?.code ?? 404;
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Pod, PodPhase, PodStatus } from '../../src/api/objects.ts';
 import { timestamp } from '../../src/api/time.ts';
+import { canonicalJson } from '../kube-controller-manager/canonical.ts';
 import { KUBELET_CONDITIONS, mergeConditions, nextPhase } from '../pod/phase.ts';
 import { podStatusOf, type PodSnapshotLike } from '../pod/machine.ts';
 import type { KubeletContext, PodEntry } from './context.ts';
@@ -94,9 +95,39 @@ export function maybeDelete(ctx: KubeletContext, entry: PodEntry): void {
   }, `delete:${entry.key}`);
 }
 
-/** The periodic sync: retry failed writes and pending deletions. */
+/**
+ * isPodStatusByKubeletEqual: the API copy still says what the kubelet wants, as far as the kubelet
+ * owns it: every field it writes (conditions aside) equal, and its own conditions the same set
+ * with the same status, reason and message.
+ */
+export function apiStatusMatches(api: PodStatus | undefined, wanted: PodStatus): boolean {
+  if (!api) return false;
+  for (const key of Object.keys(wanted) as Array<keyof PodStatus>) {
+    if (key === 'conditions') continue;
+    if (canonicalJson(api[key]) !== canonicalJson(wanted[key])) return false;
+  }
+  const own = (list: PodStatus['conditions']) => (list ?? []).filter((c) => KUBELET_CONDITIONS.includes(c.type)).map((c) => [c.type, c.status, c.reason ?? '', c.message ?? ''] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return canonicalJson(own(api.conditions)) === canonicalJson(own(wanted.conditions));
+}
+
+/**
+ * The periodic sync (syncBatch with all): retry failed writes and pending deletions, and
+ * needsReconcile: a status the API server holds differently from what this kubelet wants (the
+ * node lifecycle controller's MarkPodsNotReady, say) is written again, "the kubelet being the
+ * source of truth of pod status", with the API's foreign conditions kept. Only pods whose worker
+ * still runs are reconciled (a finished pod's final status is not asserted again).
+ */
 export function resyncStatuses(ctx: KubeletContext): void {
   for (const entry of ctx.pods.values()) {
+    if (entry.alive && entry.inFlightJson === undefined && entry.wantedJson !== undefined && entry.wantedJson === entry.sentJson && !entry.apiDeleted
+      && entry.wanted && !apiStatusMatches(entry.pod.status, entry.wanted)) {
+      ctx.port.note(`pod ${entry.key}: the API's status differs from the kubelet's; reconciling`);
+      const next = desired(ctx, entry, entry.wanted);
+      entry.wanted = next;
+      entry.wantedJson = JSON.stringify(next);
+      entry.sentJson = undefined;
+    }
     if (entry.inFlightJson === undefined && entry.wantedJson !== entry.sentJson) flushStatus(ctx, entry);
     maybeDelete(ctx, entry);
   }

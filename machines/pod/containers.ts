@@ -75,6 +75,8 @@ export const RELIST_PERIOD_MS = 1000;
 /** Exit codes of a process killed by SIGTERM (128+15) and by SIGKILL (128+9). */
 export const EXIT_SIGTERM = 143;
 export const EXIT_SIGKILL = 137;
+/** containerd's exit code for a container that could not start (errorStartExitCode, "the same as Docker's"). */
+export const EXIT_START_ERROR = 128;
 
 /** flowcontrol hasExpired: an entry untouched for twice the maximum starts over. */
 export function backOffExpired(eventMs: number, lastUpdateMs: number, maxMs: number): boolean {
@@ -131,6 +133,7 @@ const WAITING_EVENT: Record<string, ContainerEventType> = {
   InvalidImageName: 'image.invalid',
   CreateContainerConfigError: 'config.failed',
   PostStartHookError: 'postStart.failed',
+  RunContainerError: 'run.failed',
   CrashLoopBackOff: 'restart.backOff',
 };
 
@@ -216,20 +219,28 @@ export function markStartupSucceeded(r: ContainerRecord, nowMs: number, readines
   };
 }
 
+/** How a process ended, when not by itself or a signal: the kernel's OOM kill, or a start that failed. */
+export type ExitReason = 'OOMKilled' | 'StartError';
+
+/** containerd's startedAt for a container that never started: the Unix epoch, not null (containerd/containerd#9080). */
+export const NEVER_STARTED_AT = '1970-01-01T00:00:00Z';
+
 /**
  * The process ended: Terminated with Completed or Error, or OOMKilled when the kernel killed it
  * for its memory limit; a completed init container is ready. A run that never showed Running (its
  * postStart hook failed) passes through Running in the container machine and counts as a restart
- * as markStarted would have.
+ * as markStarted would have. StartError is a container the runtime created but could not start
+ * (`message` is the runtime's error): it never ran, so it goes straight from Waiting (or the
+ * previous termination) to Terminated, and it counts as a restart when an earlier one exists.
  */
-export function markExited(r: ContainerRecord, exitCode: number, at: string, atMs: number, run: RunState, reason?: 'OOMKilled'): ContainerRecord {
-  const t: ContainerStateTerminated = { exitCode, reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'), finishedAt: at };
+export function markExited(r: ContainerRecord, exitCode: number, at: string, atMs: number, run: RunState, reason?: ExitReason, message?: string): ContainerRecord {
+  const t: ContainerStateTerminated = { exitCode, reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'), ...(message !== undefined ? { message } : {}), finishedAt: at };
   const prev = r.status;
   const neverShown = prev.state.running === undefined;
-  const startedAt = prev.state.running?.startedAt ?? (neverShown ? r.postStart?.at : undefined);
+  const startedAt = reason === 'StartError' ? NEVER_STARTED_AT : prev.state.running?.startedAt ?? (neverShown ? r.postStart?.at : undefined);
   if (startedAt) t.startedAt = startedAt;
-  const event: ContainerEventType = reason === 'OOMKilled' ? 'exited.oomKilled' : exitCode === 0 ? 'exited.completed' : 'exited.error';
-  const events: ContainerEventType[] = r.state.startsWith('Running') ? [event] : ['started', event];
+  const event: ContainerEventType = reason === 'OOMKilled' ? 'exited.oomKilled' : reason === 'StartError' ? 'exited.startError' : exitCode === 0 ? 'exited.completed' : 'exited.error';
+  const events: ContainerEventType[] = r.state.startsWith('Running') || reason === 'StartError' ? [event] : ['started', event];
   const lastState = neverShown && prev.state.terminated ? { terminated: prev.state.terminated } : prev.lastState;
   const restartCount = neverShown && hasRun(prev) ? prev.restartCount + 1 : prev.restartCount;
   return { ...r, run, exitedAtMs: atMs, state: step(r, ...events), status: { ...prev, state: { terminated: t }, lastState, restartCount, ready: r.kind === 'init' && exitCode === 0, started: false } };

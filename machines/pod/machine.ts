@@ -28,9 +28,10 @@ import { findRecord, initialRecords, markReady } from './containers.ts';
 import { configFailed, postStartDone, preStopDone, stopSidecars, turnTimeout } from './lifecycle-steps.ts';
 import { containerProbed } from './probe-steps.ts';
 import type { ProbeKind } from './probes.ts';
+import { resumedContext, resumeRunning } from './resume.ts';
 import { phaseOf, statusFromSource, type PodStatusSource } from './status.ts';
 import {
-  backOffExpired, beginTermination, containerExited, containerStarted, pullFailed, startCursor, Step, synced, terminationOutcome,
+  backOffExpired, beginTermination, containerExited, containerStarted, containerStartFailed, pullFailed, startCursor, Step, synced, terminationOutcome,
 } from './steps.ts';
 
 export interface PodMachineInput {
@@ -41,6 +42,11 @@ export interface PodMachineInput {
   now?: () => number;
   /** Send WorkerRequests to the parent actor too (set by the kubelet). */
   notifyParent?: boolean;
+  /**
+   * The pod was running before this worker existed (its kubelet restarted): take the sandbox and
+   * the containers from this status instead of starting them (resume.ts).
+   */
+  resume?: PodStatus;
 }
 
 interface Who { pod: string; uid: string }
@@ -74,6 +80,11 @@ export type PodMachineEvent =
   | { type: 'container.started'; container: string; attempt?: number; containerID?: string; image?: string; imageID?: string }
   /** The process ended; `reason` OOMKilled when the kernel killed it for its memory limit. */
   | { type: 'container.exited'; container: string; attempt?: number; exitCode: number; reason?: 'OOMKilled' }
+  /**
+   * The runtime created the container but could not start it (its executable does not exist):
+   * Terminated StartError, exit code 128, `message` the runtime's error; RunContainerError while a retry is due.
+   */
+  | { type: 'container.startFailed'; container: string; attempt?: number; message: string; containerID?: string; image?: string; imageID?: string }
   /** The container's postStart hook finished (its outcome was computed when it began). */
   | { type: 'container.postStartDone'; container: string; attempt?: number }
   /** A kill's preStop hook finished, or the grace period cut it off. */
@@ -107,6 +118,8 @@ export interface PodContext extends PodStatusSource {
   lostFrom?: 'Pending' | 'Running';
   /** When the prober workers were created (AddPod, once volumes are mounted): their ticks count from it. */
   probeAnchorMs?: number;
+  /** Resumed from the API status after a kubelet restart (resume.ts). */
+  resumed?: boolean;
   now: () => number;
   notifyParent: boolean;
 }
@@ -186,6 +199,7 @@ export const podMachine = setup({
     started: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => containerStarted(s, event as Ev<'container.started'>))),
     pullFailed: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => pullFailed(s, event as Ev<'container.pullFailed'>))),
     exited: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => containerExited(s, event as Ev<'container.exited'>))),
+    startFailed: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => containerStartFailed(s, event as Ev<'container.startFailed'>))),
     ready: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => s.update(containerOf(event), markReady))),
     probed: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => containerProbed(s, event as Ev<'container.probed'>))),
     synced: enqueueActions(({ context, enqueue }) => exec(context, enqueue, synced)),
@@ -201,6 +215,9 @@ export const podMachine = setup({
     finalize: assign(({ context }, params: { phase: PodPhase }) => {
       const o = terminationOutcome(context);
       return { init: o.init, containers: o.containers, finalPhase: params.phase, sandbox: { ...context.sandbox, ready: false } };
+    }),
+    resume: enqueueActions(({ context, enqueue }) => {
+      if (context.resumed) exec(context, enqueue, resumeRunning);
     }),
     rememberLostFrom: assign((_, params: { from: 'Pending' | 'Running' }) => ({ lostFrom: params.from })),
   },
@@ -245,13 +262,16 @@ export const podMachine = setup({
     completing: false,
     now: input.now ?? (() => 0),
     notifyParent: input.notifyParent ?? false,
+    ...(input.resume ? resumedContext(input.pod, input.behaviours ?? {}, input.resume, (input.now ?? (() => 0))()) : {}),
   }),
+  entry: 'resume',
   initial: 'Pending',
   // Container facts are accepted in any live state; the states below react through guards.
   on: {
     'container.pulled': { guard: 'startingContainer', actions: 'pulled' },
     'container.started': { guard: 'startingContainer', actions: 'started' },
     'container.pullFailed': { guard: 'startingContainer', actions: 'pullFailed' },
+    'container.startFailed': { guard: 'startingContainer', actions: 'startFailed' },
     'container.exited': { guard: 'liveContainer', actions: 'exited' },
     'container.ready': { guard: 'runningUnready', actions: 'ready' },
     'container.probed': { guard: 'liveContainer', actions: 'probed' },

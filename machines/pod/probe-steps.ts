@@ -12,10 +12,11 @@
  */
 import type { Container } from '../../src/api/objects.ts';
 import {
-  backOffNext, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, inBackOffSince, markReady, markStartupSucceeded, markUnready,
+  backOffExpired, backOffNext, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, inBackOffSince, markReady, markStartupSucceeded, markUnready,
   MIN_GRACE_PERIOD_SECONDS, type ContainerRecord,
 } from './containers.ts';
 import { killContainer } from './lifecycle-steps.ts';
+import { containerGracePeriod } from './termination.ts';
 import type { PodMachineEvent } from './machine.ts';
 import {
   countResult, gate, newWorker, nextTickMs, PROBE_KINDS, probeKillMessage, probeOf, probeTiming, runProbe, seeContainer, stopWorker,
@@ -82,8 +83,10 @@ export function armProbes(s: Step, name: string): void {
   if (!r || !probed(r)) return;
   for (const kind of PROBE_KINDS) {
     if (!hasProbe(s, r, kind)) continue;
-    setWorker(s, name, kind, seeContainer(r.probes?.[kind] ?? newWorker(kind), kind, r.attempt));
-    armTick(s, name, kind, false);
+    const w = seeContainer(r.probes?.[kind] ?? newWorker(kind), kind, r.attempt);
+    setWorker(s, name, kind, w);
+    // A tick at this very instant already went to the previous container (the probe that killed it).
+    armTick(s, name, kind, w.lastTickMs === s.nowMs);
   }
   if (r.status.started) triggerReadiness(s, name);
 }
@@ -99,7 +102,7 @@ export function containerProbed(s: Step, e: Probed): void {
   if (!r || !hasProbe(s, r, e.probe)) return;
   const kind = e.probe;
   const t = probeTiming(probeOf(specOf(s, r.name), kind)!);
-  let w = seeContainer(r.probes?.[kind] ?? newWorker(kind), kind, r.attempt);
+  let w: ProbeWorker = { ...seeContainer(r.probes?.[kind] ?? newWorker(kind), kind, r.attempt), lastTickMs: s.nowMs };
   const view = { running: r.run === 'running' || r.run === 'stopping', started: r.status.started === true, sinceStartMs: s.nowMs - (r.startedAtMs ?? s.nowMs), deleting: s.ctx.terminal };
   const g = gate(w, kind, t, view);
   if (g === 'stop') {
@@ -119,7 +122,7 @@ export function containerProbed(s: Step, e: Probed): void {
       setWorker(s, r.name, kind, w);
       if (counted.changed) applyResult(s, r.name, kind, w.result, t);
     }
-  } else if (w !== r.probes?.[kind]) {
+  } else {
     setWorker(s, r.name, kind, w);
   }
   const now = s.record(r.name)!;
@@ -154,6 +157,11 @@ function applyResult(s: Step, name: string, kind: ProbeKind, result: string, t: 
  * and restart it unless restartPolicy is Never (sidecars always restart). The grace is
  * setTerminationGracePeriod's: the pod's deletion grace, else the probe's
  * terminationGracePeriodSeconds, else the pod's spec grace (else 2 s).
+ *
+ * When the container will not restart and no other regular container is kept running or still
+ * to be started (keepCount == 0 and ContainersToStart empty), computePodActions sets KillPod
+ * instead: SyncPod kills through killPodWithSyncResult, whose killContainer gets no message
+ * ("Stopping container <c>") and reason unknown, so the probe's grace does not apply.
  */
 export function killForProbe(s: Step, name: string, kind: 'liveness' | 'startup', t: ProbeTiming): void {
   const r = s.record(name)!;
@@ -161,8 +169,13 @@ export function killForProbe(s: Step, name: string, kind: 'liveness' | 'startup'
   const { metadata, spec } = s.ctx.pod;
   const sidecar = r.kind === 'sidecar';
   const restart = sidecar || (spec.restartPolicy ?? 'Always') !== 'Never';
-  const grace = metadata.deletionGracePeriodSeconds ?? (spec.terminationGracePeriodSeconds !== undefined ? (t.terminationGracePeriodSeconds ?? spec.terminationGracePeriodSeconds) : MIN_GRACE_PERIOD_SECONDS);
   s.update(name, (x) => ({ ...x, killedBy: kind }));
+  const othersGone = s.containers.every((x) => x.name === name || x.run === 'done' || x.run === 'stopping');
+  if (!restart && r.kind === 'regular' && othersGone) {
+    killContainer(s, name, containerGracePeriod(s.ctx.pod));
+    return;
+  }
+  const grace = metadata.deletionGracePeriodSeconds ?? (spec.terminationGracePeriodSeconds !== undefined ? (t.terminationGracePeriodSeconds ?? spec.terminationGracePeriodSeconds) : MIN_GRACE_PERIOD_SECONDS);
   killContainer(s, name, grace, { message: probeKillMessage(kind, name, { sidecar, restart }) });
 }
 
@@ -177,13 +190,18 @@ export function restartsAfterProbeKill(s: Step, r: ContainerRecord): boolean {
  * whose previous exit is out of its back-off window, restarts at once (advancing the entry);
  * otherwise it waits out CrashLoopBackOff from this exit at the next relist. Returns whether it
  * restarted now. `before` is the record as it was before this exit.
+ *
+ * The previous exit is older than the entry's last update, so flowcontrol's hasExpired never
+ * fires here; what forgets the entry after a long healthy run is the kubelet's periodic
+ * backOff.GC() (HandlePodCleanups, every 2 s), which drops entries not updated for 2 x 300 s.
  */
 export function restartAfterProbeKill(s: Step, before: ContainerRecord): boolean {
   const prev = before.exitedAtMs;
-  const entry = before.restartBackOff;
+  const kept = before.restartBackOff;
+  const entry = kept && backOffExpired(s.nowMs, kept.lastUpdateMs, CONTAINER_BACKOFF_MAX_MS) ? undefined : kept;
   if (prev !== undefined && inBackOffSince(entry, prev, s.nowMs, CONTAINER_BACKOFF_MAX_MS)) return false;
   const next = prev === undefined ? entry : backOffNext(entry, prev, s.nowMs, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS);
-  s.update(before.name, (x) => ({ ...x, ...(next ? { restartBackOff: next } : {}) }));
+  s.update(before.name, (x) => ({ ...x, restartBackOff: next }));
   s.start(before.name);
   return true;
 }

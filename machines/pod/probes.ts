@@ -84,6 +84,11 @@ export interface ProbeWorker {
   onHold: boolean;
   /** The worker has ended (liveness and startup once the pod is being deleted). */
   stopped: boolean;
+  /**
+   * The virtual time of the worker's last tick (doProbe), whatever it decided. A container that
+   * starts at that same instant is first probed at the next tick: one doProbe per tick.
+   */
+  lastTickMs?: number;
 }
 
 export function newWorker(kind: ProbeKind): ProbeWorker {

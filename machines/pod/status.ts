@@ -23,11 +23,23 @@ export interface PodStatusSource {
 
 const statusesOf = (records: ContainerRecord[]) => records.map((r) => r.status);
 
+/**
+ * The status getPhase reads for a record. A container killed for a failed probe is started again
+ * in the same SyncPod as the kill (computePodActions put it in ContainersToStart), so upstream
+ * never computes a phase from its terminated state while that start is in flight: counted as
+ * waiting to restart, it keeps the pod Running even when it exited 0 under OnFailure.
+ */
+function phaseStatus(r: ContainerRecord): ContainerRecord['status'] {
+  const t = r.status.state.terminated;
+  if (!(r.killedBy && r.run === 'starting' && t)) return r.status;
+  return { ...r.status, state: { waiting: { reason: 'ContainerCreating' } }, lastState: { terminated: t } };
+}
+
 /** The phase getPhase gives for the current container statuses (or the final one once reached). */
 export function phaseOf(src: PodStatusSource): PodPhase {
   if (src.finalPhase) return src.finalPhase;
   if (src.rejection) return 'Failed';
-  return getPhase(src.pod.spec, src.init.length > 0 ? statusesOf(src.init) : undefined, statusesOf(src.containers), src.terminal);
+  return getPhase(src.pod.spec, src.init.length > 0 ? src.init.map(phaseStatus) : undefined, src.containers.map(phaseStatus), src.terminal);
 }
 
 /**

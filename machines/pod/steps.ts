@@ -8,7 +8,7 @@ import { timestamp } from '../../src/api/time.ts';
 import {
   backOffNext, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, findRecord, goDuration,
   IMAGE_BACKOFF_INITIAL_MS, IMAGE_BACKOFF_MAX_MS, inBackOffSince, markExited, markStarted, markStarting, markStatusUnknown,
-  markWaiting, RELIST_PERIOD_MS, replaceRecord, restartsAfterExit, type ContainerRecord,
+  markWaiting, RELIST_PERIOD_MS, replaceRecord, restartsAfterExit, EXIT_START_ERROR, type ContainerRecord,
 } from './containers.ts';
 import { getPhase, hasAnyRegularContainerStarted } from './phase.ts';
 import { armProbes, cancelProbeTimers, hasProbe, restartAfterProbeKill, restartsAfterProbeKill } from './probe-steps.ts';
@@ -123,6 +123,25 @@ export function containerExited(s: Step, e: Extract<PodMachineEvent, { type: 'co
   // gone before its kill reached SIGTERM stays `stopping` until the kill completes.
   const deferred = afterExit(s, r, restart);
   if (restart && !deferred && !(r.killedBy && restartAfterProbeKill(s, r))) s.relist();
+}
+
+/**
+ * StartContainer failed (the runtime created the container but its executable does not exist):
+ * containerd reports it exited with StartError, exit code 128 and its error, and the kubelet's
+ * reason cache shows RunContainerError with the same message while restartPolicy will retry it
+ * (convertToAPIContainerStatuses). The retry is the crash-loop's: at once the first time, then
+ * CrashLoopBackOff 10 s doubling, decided at the relist like any exit.
+ */
+export function containerStartFailed(s: Step, e: Extract<PodMachineEvent, { type: 'container.startFailed' }>): void {
+  const r = s.record(e.container)!;
+  const restart = !s.ctx.terminal && !s.ctx.completing && restartsAfterExit(r.kind, s.ctx.pod.spec.restartPolicy, EXIT_START_ERROR);
+  s.update(e.container, (x) => {
+    const exited = markExited(x, EXIT_START_ERROR, timestamp(s.nowMs), s.nowMs, restart ? 'exited' : 'done', 'StartError', e.message);
+    const ids = { ...(e.containerID ? { containerID: e.containerID } : {}), ...(e.image ? { image: e.image } : {}), ...(e.imageID ? { imageID: e.imageID } : {}) };
+    const withIds = { ...exited, status: { ...exited.status, ...ids } };
+    return restart ? markWaiting(withIds, 'RunContainerError', e.message, 'exited') : withIds;
+  });
+  if (restart) s.relist();
 }
 
 /**

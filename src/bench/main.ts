@@ -3,7 +3,7 @@
  * (requests/s and latency of the HTTPS server). Not tests: nothing asserts on the numbers.
  *
  * Usage: npm run bench [-- PART...] [options]
- *   PART            sim | http (default: both, sim first)
+ *   PART            sim | http | check (default: all, in that order)
  *   --sizes NxP,..  sim: node x pod counts (default 10x100,100x1000,1000x10000)
  *   --pods N        http: pods in the listed namespace (default 1000)
  *   --connections   http: comma-separated concurrency levels (default 1,32)
@@ -14,13 +14,16 @@
  *   --workers N     http: run autocannon in N worker threads (default 0: on the server's thread;
  *                   frees the server's event loop, but latencies are then whole milliseconds)
  *   --warmup S      http: seconds of unrecorded load before each measurement (default 0.5)
+ *   --runs N        check: swarm runs (default 60)
+ *   --depth D       check: exhaustive depth bound for birth-of-a-pod (default 10)
  * The process exits with code 1 if any HTTP request failed (errors or non-2xx answers).
  */
 import { formatSimRows, runSimBench } from './sim.ts';
 import { HTTP_CASES, formatHttpReport, runHttpBench, type HttpCase } from './http.ts';
+import { formatExploreRows, formatSwarmRows, runExploreBench, runSwarmBench } from './check.ts';
 
-const PARTS = ['sim', 'http'] as const;
-const VALUED = new Set(['--sizes', '--pods', '--connections', '--duration', '--amount', '--cases', '--warmup', '--workers']);
+const PARTS = ['sim', 'http', 'check'] as const;
+const VALUED = new Set(['--sizes', '--pods', '--connections', '--duration', '--amount', '--cases', '--warmup', '--workers', '--runs', '--depth']);
 const FLAGS = new Set(['--long', '--schedule']);
 
 const args = process.argv.slice(2);
@@ -36,7 +39,7 @@ for (let i = 0; i < args.length; i++) {
   } else if (FLAGS.has(a)) flags.add(a);
   else if ((PARTS as readonly string[]).includes(a)) parts.push(a);
   else {
-    console.error(`unknown argument ${a}; usage: npm run bench [-- sim|http] [--sizes NxP,...] [--pods N] [--connections 1,32] [--duration S|--long] [--amount N] [--cases ${HTTP_CASES.join(',')}] [--schedule] [--workers N] [--warmup S]`);
+    console.error(`unknown argument ${a}; usage: npm run bench [-- sim|http|check] [--sizes NxP,...] [--pods N] [--connections 1,32] [--duration S|--long] [--amount N] [--cases ${HTTP_CASES.join(',')}] [--schedule] [--workers N] [--warmup S] [--runs N] [--depth D]`);
     process.exit(2);
   }
 }
@@ -83,4 +86,14 @@ if (selected.includes('http')) {
     process.stderr.write('kubelife bench: HTTP requests failed, see the table above\n');
     process.exitCode = 1;
   }
+}
+
+if (selected.includes('check')) {
+  if (selected.includes('sim') || selected.includes('http')) console.log('');
+  console.log('## Checker: swarm');
+  console.log(formatSwarmRows([await runSwarmBench(num('--runs') ?? 60)]));
+  console.log('');
+  console.log('## Checker: exhaustive exploration');
+  const depth = num('--depth') ?? 10;
+  console.log(formatExploreRows([runExploreBench('examples/birth-of-a-pod.yaml', depth, 0), runExploreBench('examples/birth-of-a-pod.yaml', depth, 1), runExploreBench('examples/two-pods.yaml', depth, 0), runExploreBench('examples/two-pods.yaml', depth, 1)]));
 }

@@ -34,12 +34,16 @@ function topLevelEdges(machine: AnyStateMachine): Map<string, Set<string>> {
   return edges;
 }
 
-/** Legal "A>B" phase changes: B reachable from A through non-phase states only. */
-export function legalPhaseChanges(machine: AnyStateMachine): Set<string> {
+/**
+ * Legal "A>B" phase changes: B reachable from A through non-phase states only. `phases` are the
+ * top-level states that count as phases (the four API phases by default; add 'Unknown' to judge
+ * the phase the kubelet reports for a pod whose node was lost).
+ */
+export function legalPhaseChanges(machine: AnyStateMachine, phaseList: readonly string[] = API_PHASES): Set<string> {
   const edges = topLevelEdges(machine);
-  const phases = new Set<string>(API_PHASES);
+  const phases = new Set<string>(phaseList);
   const legal = new Set<string>();
-  for (const a of API_PHASES) {
+  for (const a of phaseList) {
     const seen = new Set<string>([a]);
     const queue = [...(edges.get(a) ?? [])];
     while (queue.length > 0) {

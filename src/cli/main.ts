@@ -1,6 +1,7 @@
 /**
- * The `kubelife` command. Exit codes: 0 when every expectation holds, 1 when one fails, 2 for
- * bad input (always a one-line message, never a stack trace).
+ * The `kubelife` command. Exit codes: 0 when every expectation holds (check: no violation; replay:
+ * reproduced exactly), 1 when one fails (check: a violation; replay: not reproduced), 2 for bad
+ * input (always a one-line message, never a stack trace).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -12,6 +13,7 @@ import { durationMs } from '../scenario/schema.ts';
 import { toJsonLine } from '../sim/trace.ts';
 import { SimulationError } from '../sim/simulation.ts';
 import { storyLine } from './story.ts';
+import { check, replay, type CheckFlags, type ReplayFlags } from './check.ts';
 
 interface RunFlags { seed?: string; trace?: string; until?: string; quiet?: boolean; json?: boolean }
 
@@ -130,6 +132,33 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     .option('--seed <n>', 'seed (default: the scenario seed, or 1)')
     .action(async (file: string | undefined, flags: UpFlags) => {
       code = await serveUp(file, flags, out, err);
+    });
+  program.command('check').argument('[scenario]', 'scenario file (YAML), or "swarm" to draw small scenarios too')
+    .description('check every invariant over many seeded runs with faults; shrink a violation to a replay file')
+    .option('--runs <n>', 'runs to try', '100')
+    .option('--seed <n>', 'the check seed: the same seed draws the same runs (default: the scenario seed)')
+    .option('--faults <plan|swarm>', 'a fault plan file (YAML/JSON), "swarm" to draw plans, or "none"')
+    .option('--mode <mode>', 'Sieve pattern for drawn faults: stale-state, intermediate-state, unobserved-state')
+    .option('--exhaustive', 'explore every delivery order up to --depth instead of random runs')
+    .option('--depth <n>', 'exhaustive: the most choices on one path (default 8)')
+    .option('--max-states <n>', 'exhaustive: stop after this many distinct states (default 20000)')
+    .option('--time-jumps <n>', 'exhaustive: times per path a timer may fire while requests wait (default 0)')
+    .option('--bug <name>', 'plant a bug from the zoo (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--invariant <id>', 'check only this invariant (repeatable; default: all)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--list-bugs', 'list the planted bugs and exit')
+    .option('--out <dir>', 'where replay files go', 'counterexamples')
+    .option('--no-liveness', 'skip the heal-and-converge phase after each run')
+    .option('--json', 'print the summary as one JSON object')
+    .action(async (file: string | undefined, flags: CheckFlags) => {
+      code = await check(file, flags, out, err);
+    });
+  program.command('replay').argument('<file>', 'replay file written by kubelife check')
+    .description('run a counterexample again and verify the same violation happens at the same time with the same trace')
+    .option('--trace <file>', 'write every trace event up to the violation as JSON lines')
+    .option('--quiet', 'print only the verdict')
+    .option('--json', 'print the verdict as one JSON object')
+    .action(async (file: string, flags: ReplayFlags) => {
+      code = await replay(file, flags, out);
     });
   try {
     await program.parseAsync(argv);

@@ -38,6 +38,8 @@ export function storyLine(e: TraceEvent): string | undefined {
       return `${secs(e.t)}  ${who('etcd')}revision ${e.rev}: ${e.op} ${e.key}`;
     case 'k8s-event':
       return `${secs(e.t)}  ${who(e.source || 'event')}Event ${e.type} ${e.reason} ${e.object}: ${e.message}`;
+    case 'fault':
+      return `${secs(e.t)}  ${who('fault')}${e.fault} ${e.action === 'start' ? 'begins' : 'ends'}: ${e.detail}`;
     default:
       return undefined;
   }

@@ -134,7 +134,14 @@ export function loadScenarioText(text: string, file: string): LoadedScenario {
     if (!nodes.has(name)) throw new InputError(`${file}:${lineOf(doc, lc, path) ?? 1}: ${fmtPath(path)}: node "${name}" is not in cluster.nodes (add it there or fix the name)`);
   };
   spec.steps.forEach((s, i) => s.stopNode !== undefined && missing(s.stopNode, ['steps', i, 'stopNode']));
+  spec.steps.forEach((s, i) => s.startNode !== undefined && missing(s.startNode, ['steps', i, 'startNode']));
+  spec.expect.forEach((e, i) => e.node !== undefined && missing(e.node, ['expect', i, 'node']));
   spec.expect.forEach((e, i) => e.onNode !== undefined && missing(e.onNode, ['expect', i, 'onNode']));
+  spec.expect.forEach((e, i) => {
+    for (const k of ['container', 'gone', 'log', 'kubectlStatus'] as const) {
+      if (e[k] !== undefined && !e.pod) throw new InputError(`${file}:${lineOf(doc, lc, ['expect', i, k]) ?? 1}: ${fmtPath(['expect', i, k])}: is about a pod (add pod: <name> to this expectation)`);
+    }
+  });
   [...manifests, ...[...stepManifests.values()].flat()].forEach((m) => {
     const nn = (m as { spec?: { nodeName?: string } }).spec?.nodeName;
     if (m.kind === 'Pod' && nn && !nodes.has(nn)) throw new InputError(`${file}: Pod "${m.metadata.name}": spec.nodeName: node "${nn}" is not in cluster.nodes (add it there or fix the name)`);

@@ -3,11 +3,13 @@
  * decides each expectation as the cluster changes (met at the first moment it holds, failed when
  * its time bound passes first).
  */
-import type { Pod, Service, EndpointSlice, KObject } from '../api/objects.ts';
+import type { Pod, Service, EndpointSlice, KObject, Node } from '../api/objects.ts';
 import { parseLabelSelector, matchesLabels } from '../api/selectors.ts';
-import { Cluster, type BehaviourRule } from '../sim/cluster.ts';
+import { Cluster, type BehaviourRule, type ClusterOptions } from '../sim/cluster.ts';
 import type { TraceEvent } from '../sim/trace.ts';
-import { durationMs, memoryMiB, type ExpectationT } from './schema.ts';
+import { durationMs, memoryMiB, nodeReadyStatus, type ContainerExpectationT, type ExpectationT } from './schema.ts';
+import { stateOfStatus } from '../../machines/container/machine.ts';
+import { kubectlStatus } from '../../machines/pod/phase.ts';
 import type { LoadedScenario } from './load.ts';
 
 export interface ExpectationResult {
@@ -26,6 +28,8 @@ export interface RunOptions {
   traceMessages?: boolean;
   /** Called with every trace event as it happens (the story printer, --json). */
   onTrace?: (e: TraceEvent) => void;
+  /** More cluster options (the checker's bug switches, for example), merged over the scenario's. */
+  clusterOptions?: Partial<ClusterOptions>;
 }
 
 export interface RunResult {
@@ -36,6 +40,7 @@ export interface RunResult {
 }
 
 export function describeExpectation(e: ExpectationT): string {
+  if (e.node !== undefined) return describeNodeExpectation(e);
   const parts: string[] = [];
   if (e.pod) parts.push(`pod ${e.namespace}/${e.pod}`);
   if (e.phase) parts.push(`reaches ${e.phase}`);
@@ -46,27 +51,97 @@ export function describeExpectation(e: ExpectationT): string {
   if (e.event) parts.push(`has ${e.event.count > 1 ? `${e.event.count}+ events` : 'event'} ${e.event.reason}${e.event.messageContains ? ` containing "${e.event.messageContains}"` : ''}`);
   if (e.podsRunning) parts.push(`${e.podsRunning.count} pod(s) with ${e.podsRunning.selector} Running`);
   if (e.service) parts.push(`service ${e.namespace}/${e.service} routes to ${e.endpoints ?? 0} ready endpoint(s)`);
+  if (e.container) parts.push(describeContainer(e.container));
+  if (e.kubectlStatus !== undefined) parts.push(`shows STATUS ${e.kubectlStatus}`);
+  if (e.log) parts.push(`container ${e.log.container} logged "${e.log.contains}"${e.log.previous ? ' in its previous run' : ''}`);
+  if (e.gone) parts.push('is gone from the API');
   const after = e.after !== undefined ? ` after ${typeof e.after === 'number' ? e.after + 's' : e.after}` : '';
   return `${parts.join(' ')}${after} within ${typeof e.within === 'number' ? e.within + 's' : e.within}`;
 }
+
+function describeNodeExpectation(e: ExpectationT): string {
+  const parts = [`node ${e.node}`];
+  if (e.ready !== undefined) parts.push(`is Ready=${nodeReadyStatus(e.ready)}`);
+  if (e.taint) parts.push(`${e.taint.present ? 'has' : 'has no'} taint ${e.taint.key}:${e.taint.effect}`);
+  const after = e.after !== undefined ? ` after ${typeof e.after === 'number' ? e.after + 's' : e.after}` : '';
+  return `${parts.join(' ')}${after} within ${typeof e.within === 'number' ? e.within + 's' : e.within}`;
+}
+
+/** A node expectation: the Node's Ready condition status, and whether it carries a taint (by key and effect). */
+function nodeHolds(e: ExpectationT, cluster: Cluster): boolean {
+  const node = cluster.sim.get('nodes', undefined, e.node!) as Node | undefined;
+  if (!node) return false;
+  if (e.ready !== undefined && node.status?.conditions?.find((c) => c.type === 'Ready')?.status !== nodeReadyStatus(e.ready)) return false;
+  if (e.taint) {
+    const has = (node.spec?.taints ?? []).some((t) => t.key === e.taint!.key && t.effect === e.taint!.effect);
+    if (has !== e.taint.present) return false;
+  }
+  return true;
+}
+
+function describeContainer(c: ContainerExpectationT): string {
+  const bits = [`container ${c.name}`];
+  if (c.state !== undefined) bits.push(`is ${c.state}`);
+  if (c.exitCode !== undefined) bits.push(`last exited ${c.exitCode}`);
+  if (c.restartCount !== undefined) bits.push(`restartCount ${c.restartCount}`);
+  if (c.messageContains !== undefined) bits.push(`message containing "${c.messageContains}"`);
+  return bits.join(', ');
+}
+
+/** Whether a container machine state (or the name a status would give it) is what `want` names: the state, a parent, or its leaf. */
+function stateMatches(name: string, want: string): boolean {
+  return name === want || name.startsWith(`${want}.`) || name.split('.').at(-1) === want;
+}
+
+/**
+ * Does the pod's status for container `c.name` (an init container or a container) show what the
+ * expectation says? `state` through the container machine's reading of a status (stateOfStatus);
+ * `exitCode` of the latest termination (the current one, else lastState); `restartCount` exactly.
+ */
+export function containerHolds(p: Pod, c: ContainerExpectationT): boolean {
+  const s = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].find((x) => x.name === c.name);
+  if (!s) return false;
+  if (c.state !== undefined) {
+    const st = s.state;
+    const name = stateOfStatus(s) ?? (st.waiting ? `Waiting.${st.waiting.reason ?? ''}` : st.terminated ? `Terminated.${st.terminated.reason ?? ''}` : '');
+    if (!stateMatches(name, c.state)) return false;
+  }
+  if (c.exitCode !== undefined && (s.state.terminated ?? s.lastState?.terminated)?.exitCode !== c.exitCode) return false;
+  if (c.restartCount !== undefined && s.restartCount !== c.restartCount) return false;
+  if (c.messageContains !== undefined && !(s.state.waiting?.message ?? s.state.terminated?.message ?? '').includes(c.messageContains)) return false;
+  return true;
+}
+
+/** What `holds` remembers across a run: the pods seen so far (a pod is only "gone" once it was there). */
+export interface HoldsMemory { seen: Set<string> }
 
 function podReady(p: Pod): boolean {
   return (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-function holds(e: ExpectationT, cluster: Cluster, events: Array<{ reason: string; object: string; message: string }>): boolean {
+export function holds(e: ExpectationT, cluster: Cluster, events: Array<{ reason: string; object: string; message: string }>, memory?: HoldsMemory): boolean {
+  if (e.node !== undefined) return nodeHolds(e, cluster);
   if (e.pod) {
     const p = cluster.pod(e.namespace, e.pod);
     if (e.event) {
       const obj = `Pod/${e.namespace}/${e.pod}`;
       if (events.filter((x) => x.object === obj && x.reason === e.event!.reason && (!e.event!.messageContains || x.message.includes(e.event!.messageContains))).length < e.event.count) return false;
     }
-    if (!p) return e.phase === undefined && e.ready === undefined && e.restarts === undefined && e.scheduled === undefined && e.onNode === undefined && e.event !== undefined;
+    if (e.log && !(cluster.sim.logProvider?.(e.namespace, e.pod, e.log.container, e.log.previous) ?? []).some((l) => l.line.includes(e.log!.contains))) return false;
+    if (e.gone) {
+      const key = `${e.namespace}/${e.pod}`;
+      if (p) memory?.seen.add(key);
+      return !p && (memory?.seen.has(key) ?? false);
+    }
+    if (!p) return e.phase === undefined && e.ready === undefined && e.restarts === undefined && e.scheduled === undefined && e.onNode === undefined
+      && e.container === undefined && e.kubectlStatus === undefined && (e.event !== undefined || e.log !== undefined);
     if (e.phase && p.status?.phase !== e.phase) return false;
     if (e.ready !== undefined && podReady(p) !== e.ready) return false;
     if (e.restarts !== undefined && (p.status?.containerStatuses ?? []).reduce((a, c) => a + c.restartCount, 0) < e.restarts) return false;
     if (e.scheduled !== undefined && Boolean(p.spec.nodeName) !== e.scheduled) return false;
     if (e.onNode && p.spec.nodeName !== e.onNode) return false;
+    if (e.container && !containerHolds(p, e.container)) return false;
+    if (e.kubectlStatus !== undefined && kubectlStatus(p) !== e.kubectlStatus) return false;
     return true;
   }
   if (e.event) return events.filter((x) => x.reason === e.event!.reason && (!e.event!.messageContains || x.message.includes(e.event!.messageContains))).length >= e.event.count;
@@ -134,6 +209,7 @@ export function clusterFor(loaded: LoadedScenario, opts: RunOptions = {}): Clust
     ...(spec.cluster.latency ? { latencyMs: { min: durationMs(spec.cluster.latency.min), max: durationMs(spec.cluster.latency.max) } } : {}),
     ...(opts.record !== undefined ? { record: opts.record } : {}),
     ...(opts.traceMessages !== undefined ? { traceMessages: opts.traceMessages } : {}),
+    ...opts.clusterOptions,
   });
 }
 
@@ -165,6 +241,10 @@ export function scheduleSteps(loaded: LoadedScenario, cluster: Cluster, applyObj
       } else if (s.stopNode) {
         sim.emit({ t, kind: 'step', index: i, action: 'stopNode', detail: s.stopNode });
         cluster.stopNode(s.stopNode);
+      } else if (s.startNode) {
+        sim.emit({ t, kind: 'step', index: i, action: 'startNode', detail: s.startNode });
+        if (cluster.nodeRunning(s.startNode)) sim.note('client', `startNode ${s.startNode}: the node is running`);
+        else cluster.startNode(s.startNode);
       }
     });
   });
@@ -177,7 +257,13 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunR
   const sim = cluster.sim;
   const events: Array<{ reason: string; object: string; message: string }> = [];
   const results: ExpectationResult[] = spec.expect.map((e, index) => ({ index, text: describeExpectation(e), status: 'pending', deadline: durationMs(e.within) }));
+  const memory: HoldsMemory = { seen: new Set() };
   const decide = () => {
+    // A pod counts as seen even before an expectation's `after` (gone means: was there, is no more).
+    for (const r of results) {
+      const ex = spec.expect[r.index]!;
+      if (r.status === 'pending' && ex.gone && ex.pod && cluster.pod(ex.namespace, ex.pod)) memory.seen.add(`${ex.namespace}/${ex.pod}`);
+    }
     for (const r of results) {
       if (r.status !== 'pending') continue;
       if (sim.now() > r.deadline) {
@@ -187,7 +273,7 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunR
       }
       const ex = spec.expect[r.index]!;
       if (ex.after !== undefined && sim.now() < durationMs(ex.after)) continue;
-      if (holds(ex, cluster, events)) {
+      if (holds(ex, cluster, events, memory)) {
         r.status = 'met';
         r.at = sim.now();
       }
@@ -203,6 +289,8 @@ export function runScenario(loaded: LoadedScenario, opts: RunOptions = {}): RunR
   applyObjs(loaded.manifests);
   let stepsLeft = spec.steps.length;
   scheduleSteps(loaded, cluster, applyObjs, () => stepsLeft--);
+  // A checkpoint at each `after`: an expectation is looked at the moment it becomes due, even when nothing else happens then.
+  for (const ex of spec.expect) if (ex.after !== undefined) sim.clock.at(durationMs(ex.after), () => {});
   const maxDeadline = Math.max(0, ...results.map((r) => r.deadline), ...spec.steps.map((s) => durationMs(s.at)));
   const until = opts.untilMs ?? (spec.until !== undefined ? durationMs(spec.until) : undefined);
   // Step by step so expectations are decided at the exact virtual time they first hold.

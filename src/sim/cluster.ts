@@ -13,10 +13,12 @@ import { kubeProxyMachine, type KubeProxyContext } from '../../machines/kube-pro
 import { route, type Backend } from '../../machines/kube-proxy/rules.ts';
 import { kubeletMachine } from '../../machines/kubelet/machine.ts';
 import type { BehaviourRule } from '../../machines/kubelet/behaviour.ts';
-import type { LogNotice } from '../../machines/kubelet/context.ts';
+import type { LogNotice, NodeDisk } from '../../machines/kubelet/context.ts';
 import { outputBetween, type OutputPlan } from '../../machines/kubelet/process.ts';
 import type { LogEntry } from '../../machines/kube-apiserver/core.ts';
 import { kubeControllerManagerMachine } from '../../machines/kube-controller-manager/machine.ts';
+import type { ControllerManagerFlags } from '../../machines/kube-controller-manager/controller.ts';
+import { bugSet, type BugName, type Bugs } from '../../machines/bugs.ts';
 import { Simulation, ADMIN_TOKEN, infoFor, type SimulationOptions } from './simulation.ts';
 
 export interface NodeOptions {
@@ -38,6 +40,13 @@ export interface ClusterOptions extends SimulationOptions {
   clusterCIDR?: string;
   /** Start kube-proxy on every node (default true). */
   kubeProxy?: boolean;
+  /** Bugs planted on purpose in the components (the checker's bug zoo, machines/bugs.ts); none by default. */
+  bugs?: readonly BugName[] | Bugs;
+  /**
+   * kube-controller-manager flags, such as the node lifecycle controller's
+   * (nodeMonitorGracePeriod in seconds, nodeEvictionRate...); defaults as upstream's.
+   */
+  controllerManager?: Omit<ControllerManagerFlags, 'bugs' | 'clusterCIDR'>;
 }
 
 /** The default cluster: one control-plane node tainted as kubeadm does, and three workers. */
@@ -60,11 +69,18 @@ export function nodeDefaults(n: NodeOptions): Required<Omit<NodeOptions, 'role'>
 
 export class Cluster {
   readonly sim: Simulation;
+  /** Each node's options, to start its kubelet again (startNode). */
+  private nodeOptions = new Map<string, NodeOptions>();
+  /** Each node's disk (IP allocations, images), kept while its kubelet is down. */
+  private disks = new Map<string, NodeDisk>();
+  /** The planted bugs (empty for the correct model). */
+  readonly bugs: Bugs;
   /** Container logs by namespace/pod/container: the pod's uid and every start's lines, in order. */
   private logs = new Map<string, { uid: string; instances: Array<{ attempt: number; startedAt: number; endedAt?: number; output?: OutputPlan }> }>();
 
   constructor(readonly options: ClusterOptions) {
     this.sim = new Simulation(options);
+    this.bugs = bugSet(options.bugs);
     this.sim.logProvider = (ns, pod, container, previous) => {
       const all = this.logs.get(`${ns}/${pod}/${container}`)?.instances;
       const inst = all?.[all.length - (previous ? 2 : 1)];
@@ -76,8 +92,8 @@ export class Cluster {
     sim.authenticator.add({ token: 'kube-scheduler-token', username: 'system:kube-scheduler', groups: [] });
     sim.authenticator.add({ token: 'kube-controller-manager-token', username: 'system:kube-controller-manager', groups: [] });
     sim.authenticator.add({ token: 'kube-proxy-token', username: 'system:kube-proxy', groups: [] });
-    sim.addComponent('kube-controller-manager', kubeControllerManagerMachine as AnyActorLogic, { flags: { ...(options.clusterCIDR ? { clusterCIDR: options.clusterCIDR } : {}) } }, 'kube-controller-manager-token');
-    sim.addComponent('kube-scheduler', schedulerMachine as AnyActorLogic, {}, 'kube-scheduler-token');
+    sim.addComponent('kube-controller-manager', kubeControllerManagerMachine as AnyActorLogic, { flags: { ...(options.controllerManager ?? {}), ...(options.clusterCIDR ? { clusterCIDR: options.clusterCIDR } : {}), ...(this.bugs.size > 0 ? { bugs: this.bugs } : {}) } }, 'kube-controller-manager-token');
+    sim.addComponent('kube-scheduler', schedulerMachine as AnyActorLogic, this.bugs.size > 0 ? { bugs: this.bugs } : {}, 'kube-scheduler-token');
     for (const n of options.nodes) this.addNode(n);
   }
 
@@ -86,11 +102,22 @@ export class Cluster {
     const node = nodeDefaults(n);
     const token = `kubelet-${node.name}-token`;
     this.sim.authenticator.add({ token, username: `system:node:${node.name}`, groups: ['system:nodes'] });
+    this.nodeOptions.set(node.name, n);
+    if (!this.disks.has(node.name)) this.disks.set(node.name, {});
+    this.startKubelet(node.name);
+  }
+
+  /** The node's kubelet (and kube-proxy) process, started with the node's disk. */
+  private startKubelet(name: string): void {
+    const node = nodeDefaults(this.nodeOptions.get(name)!);
+    const token = `kubelet-${node.name}-token`;
     this.sim.addComponent(`kubelet/${node.name}`, kubeletMachine as AnyActorLogic, {
+      disk: this.disks.get(node.name)!,
       node,
       images: this.options.images ?? [],
       behaviours: this.options.behaviours ?? [],
       logSink: (l: LogNotice) => this.noteLog(l),
+      ...(this.bugs.size > 0 ? { bugs: this.bugs } : {}),
     }, token);
     if (this.options.kubeProxy !== false) this.sim.addComponent(`kube-proxy/${node.name}`, kubeProxyMachine as AnyActorLogic, { node: node.name }, 'kube-proxy-token');
   }
@@ -112,6 +139,28 @@ export class Cluster {
   stopNode(name: string): void {
     this.sim.stopComponent(`kubelet/${name}`);
     this.sim.stopComponent(`kube-proxy/${name}`);
+  }
+
+  /**
+   * Starts a stopped node's kubelet and kube-proxy again, fresh (they re-list everything) but with
+   * the node's disk: the CNI's IP allocations and the images are still there, and the containers
+   * of the pods bound to it are still running, so the kubelet adopts them (a pod deleted meanwhile
+   * is terminated, then removed). The Node and its Lease go on from where the API server has
+   * them: the kubelet re-registers (409, reconciles), posts Ready and renews the Lease, and the
+   * node lifecycle controller takes its taints off. `disk: 'lost'` starts it with an empty disk
+   * (no IP allocations, only the preloaded images; the running pods' IPs are claimed again as
+   * the kubelet adopts them). Throws for a node that was never added or is running.
+   */
+  startNode(name: string, opts: { disk?: 'kept' | 'lost' } = {}): void {
+    if (!this.nodeOptions.has(name)) throw new Error(`no node ${name} in this cluster`);
+    if (this.sim.component(`kubelet/${name}`)) throw new Error(`node ${name} is running`);
+    if (opts.disk === 'lost') this.disks.set(name, {});
+    this.startKubelet(name);
+  }
+
+  /** Whether the node's kubelet runs (a node never stopped, or started again). */
+  nodeRunning(name: string): boolean {
+    return this.sim.component(`kubelet/${name}`) !== undefined;
   }
 
   private noteLog(l: LogNotice): void {

@@ -49,8 +49,19 @@ export const FaultPlan = z.object({
   mode: z.enum(['stale-state', 'intermediate-state', 'unobserved-state']).optional(),
   /** When every fault is undone (policies removed, components restarted, etcd back); default: the end of the last window. */
   healAt: Duration.optional(),
+  /** How long a client takes to notice a lost request or watch stream (default 45 s: client-go's HTTP/2 read-idle 30 s + ping 15 s). */
+  detectAfter: Duration.optional(),
   faults: z.array(Fault).max(20),
 }).strict();
 
 export type FaultT = z.infer<typeof Fault>;
 export type FaultPlanT = z.infer<typeof FaultPlan>;
+
+/** A component name or a glob with a trailing "*" ("kubelet/*"; "*" is everyone) as a predicate. */
+export function whoMatches(pattern: string): (name: string) => boolean {
+  if (pattern.endsWith('*')) {
+    const prefix = pattern.slice(0, -1);
+    return (name) => name.startsWith(prefix);
+  }
+  return (name) => name === pattern;
+}

@@ -18,6 +18,17 @@ export interface RequestInfo {
   sentRevision: number;
   /** Virtual time when the API server served it. */
   at: number;
+  /**
+   * The clock step (VirtualClock.steps) in which the sender sent it. A watch event delivered to
+   * the sender in that step or earlier was known when it decided (src/check's "knew before").
+   */
+  sentStep?: number;
+  /** The component's tag for the request ("informer:pods:list", "replicaset-controller:status"); absent for external clients. */
+  tag?: string;
+  /** This serving repeats a request already served (a network duplicate: the client's at-least-once retry). */
+  duplicate?: boolean;
+  /** The request was answered from a view this many revisions behind (a staleReads fault). */
+  staleBy?: number;
 }
 
 /** One etcd change. `prev` is absent for a create, `next` for a delete. */

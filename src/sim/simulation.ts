@@ -14,10 +14,10 @@ import { ApiServerCore, type LogEntry } from '../../machines/kube-apiserver/core
 import { TokenAuthenticator, type TokenEntry } from '../../machines/kube-apiserver/authn.ts';
 import { bootstrapObjects } from '../../machines/kube-apiserver/bootstrap.ts';
 import { describeRequest, requestPath, type ApiRequest, type ApiResponse } from '../../machines/client/protocol.ts';
-import type { ApiPort } from '../../machines/client/port.ts';
+import { TRANSPORT_ERROR_CODE, type ApiPort } from '../../machines/client/port.ts';
 import { VirtualClock, timestamp } from './clock.ts';
 import { Seeds } from './rng.ts';
-import { Network, type LatencyMs } from './network.ts';
+import { Network, type HoldPredicate, type LatencyMs, type PendingChoice } from './network.ts';
 import { isHeartbeat, type TraceEvent } from './trace.ts';
 import { transitionInspector } from './actors.ts';
 import type { RequestInfo, SimProbe } from './probe.ts';
@@ -25,6 +25,17 @@ import type { RequestInfo, SimProbe } from './probe.ts';
 export const ADMIN_TOKEN = 'kubelife-admin-token';
 /** kube-apiserver --etcd-compaction-interval default. */
 export const COMPACTION_INTERVAL_MS = 5 * 60_000;
+/**
+ * How long a client takes to notice that its connection is dead (a request or a watch stream
+ * lost): client-go's HTTP/2 health check, HTTP2_READ_IDLE_TIMEOUT_SECONDS 30 s + HTTP2_PING_TIMEOUT_SECONDS
+ * 15 s (the reason --node-monitor-grace-period must exceed 45 s, kubernetes#121793).
+ */
+export const CONNECTION_LOSS_DETECT_MS = 45_000;
+
+/** The Status a client sees for a request whose connection was lost (code 0: no HTTP answer). */
+export function connectionLostStatus(what: string): { kind: 'Status'; apiVersion: 'v1'; metadata: Record<string, never>; status: 'Failure'; message: string; reason: 'ClientConnectionLost'; code: 0 } {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${what}: http2: client connection lost`, reason: 'ClientConnectionLost', code: TRANSPORT_ERROR_CODE };
+}
 
 export interface SimulationOptions {
   seed: number;
@@ -39,11 +50,47 @@ export interface SimulationOptions {
 
 export class SimulationError extends Error {}
 
+/** One watch of a component, from the moment it asks until it is told the stream ended. */
+interface WatchEntry {
+  tag: string;
+  resource: string;
+  what: string;
+  /** Set once the API server has opened the stream. */
+  cancel?: () => void;
+  /** The server side is gone (cut, lost, closed): no more events are sent. */
+  ended: boolean;
+}
+
 interface Hosted {
   name: string;
   actor: AnyActorRef;
-  watches: Map<string, () => void>;
+  /** Watches the component believes open (until `api.watchClosed` reaches it or it unwatches). */
+  watches: Map<string, WatchEntry>;
   stopped: boolean;
+  /** Crashed by a restart-after-requests fault: sends nothing more until it is started again. */
+  crashed: boolean;
+  /** What it was started with, so it can be started again fresh (restartComponent). */
+  logic: AnyActorLogic;
+  input: Record<string, unknown>;
+  token: string;
+  /**
+   * Per-component request and watch counters, so ids do not depend on other components; ids are
+   * "<name>#<n>" and "<name>~w<n>", with "@<k>" after the name from the k-th restart on, so they
+   * stay unique across incarnations.
+   */
+  idPrefix: string;
+  nextRequest: number;
+  nextWatch: number;
+}
+
+/** A restart-after-requests fault waiting for its k-th request. */
+interface RequestTap {
+  who: (name: string) => boolean;
+  tagPrefix: string;
+  count: number;
+  seen: Map<string, number>;
+  fired: Set<string>;
+  onCrash?: (name: string) => void;
 }
 
 export class Simulation {
@@ -61,8 +108,12 @@ export class Simulation {
   private hosted = new Map<string, Hosted>();
   private lastActivity = 0;
   private failures: Error[] = [];
-  private nextWatch = 0;
-  private nextRequest = 0;
+  private staleRules: Array<{ who: (name: string) => boolean; lag: number }> = [];
+  private requestTaps: RequestTap[] = [];
+  /** How many times each component name was started before. */
+  private incarnations = new Map<string, number>();
+  /** How long a client takes to notice a lost connection (requests and watch streams). */
+  connectionLossDetectMs = CONNECTION_LOSS_DETECT_MS;
   /** The request being served right now, so store writes can name their cause. */
   private currentRequest: RequestInfo | undefined;
   /** A checker's hooks (src/sim/probe.ts); none by default. */
@@ -156,8 +207,13 @@ export class Simulation {
   addComponent(name: string, logic: AnyActorLogic, input: Record<string, unknown> = {}, token?: string): AnyActorRef {
     if (this.hosted.has(name)) throw new SimulationError(`component ${name} already exists`);
     const rng = this.seeds.stream(`component:${name}`);
-    const hosted: Hosted = { name, actor: undefined as unknown as AnyActorRef, watches: new Map(), stopped: false };
-    const port = this.portFor(hosted, token ?? ADMIN_TOKEN, rng);
+    const incarnation = this.incarnations.get(name) ?? 0;
+    this.incarnations.set(name, incarnation + 1);
+    const hosted: Hosted = {
+      name, actor: undefined as unknown as AnyActorRef, watches: new Map(), stopped: false, crashed: false,
+      logic, input, token: token ?? ADMIN_TOKEN, idPrefix: incarnation === 0 ? name : `${name}@${incarnation}`, nextRequest: 0, nextWatch: 0,
+    };
+    const port = this.portFor(hosted, rng);
     const inspect = transitionInspector(() => this.clock.now(), (e) => this.emit(e));
     const actor = createActor(logic, { systemId: name, clock: this.clock, inspect, input: { ...input, port } });
     actor.subscribe({
@@ -178,10 +234,137 @@ export class Simulation {
     const h = this.hosted.get(name);
     if (!h) return;
     h.stopped = true;
-    for (const cancel of h.watches.values()) cancel();
+    for (const [watchId, w] of h.watches) {
+      w.ended = true;
+      w.cancel?.();
+      this.probe?.onWatchClosed?.({ component: name, watchId, at: this.clock.now() });
+    }
     h.watches.clear();
     h.actor.stop();
     this.hosted.delete(name);
+  }
+
+  /**
+   * Restarts a component: the running one stops (its memory, timers, children and watches are
+   * gone; answers still in flight to it are dropped) and a fresh one starts with the same logic,
+   * input and token, as a process restart does.
+   */
+  restartComponent(name: string): AnyActorRef {
+    const h = this.hosted.get(name);
+    if (!h) throw new SimulationError(`no component ${name} to restart`);
+    this.stopComponent(name);
+    return this.addComponent(name, h.logic, h.input, h.token);
+  }
+
+  /**
+   * Crashes each component matching `who` right after it sends its `count`-th request (counted
+   * from now) whose tag starts with `tagPrefix`: nothing it does after that request leaves, and it
+   * starts again fresh at the same virtual time (Sieve's intermediate-state crash). Once per
+   * component. Returns a function that disarms it.
+   */
+  restartAfterRequests(who: (name: string) => boolean, tagPrefix: string, count: number, onCrash?: (name: string) => void): () => void {
+    const tap: RequestTap = { who, tagPrefix, count, seen: new Map(), fired: new Set(), ...(onCrash ? { onCrash } : {}) };
+    this.requestTaps.push(tap);
+    return () => {
+      this.requestTaps = this.requestTaps.filter((t) => t !== tap);
+    };
+  }
+
+  /**
+   * Ends a component's watch streams (all, or one resource's) at the API server. A clean close
+   * reaches the component over the network like any message; `lost: true` models a dead
+   * connection instead, which the component notices only after the detection delay. Returns how
+   * many streams were cut. The component's informers re-list.
+   */
+  cutWatches(name: string, resource?: string, opts: { lost?: boolean } = {}): number {
+    const h = this.hosted.get(name);
+    if (!h) return 0;
+    let n = 0;
+    for (const [watchId, w] of [...h.watches]) {
+      if (w.ended || (resource !== undefined && w.resource !== resource)) continue;
+      if (opts.lost) {
+        this.breakWatch(h, watchId, w);
+        n++;
+        continue;
+      }
+      if (!w.cancel) continue; // still opening: nothing to close yet
+      w.ended = true;
+      w.cancel();
+      n++;
+      this.network.send('kube-apiserver', name, `watch closed ${w.what}`, () => this.closeWatch(h, watchId, w), {
+        kind: 'watch-close',
+        onLost: () => this.clock.at(this.clock.now() + this.connectionLossDetectMs, () => this.closeWatch(h, watchId, w)),
+      });
+    }
+    return n;
+  }
+
+  /**
+   * Serves the gets and lists of components matching `who` from a view `lagRevisions` behind the
+   * latest revision (never older than the compaction point): an HA API server whose watch cache
+   * lags. A list's resourceVersion is that old revision, so the next watch replays history from
+   * there (or gets 410 Gone). Returns a function that ends it.
+   */
+  staleReads(who: string | ((name: string) => boolean), lagRevisions: number): () => void {
+    const rule = { who: typeof who === 'string' ? (n: string) => n === who : who, lag: lagRevisions };
+    this.staleRules.push(rule);
+    return () => {
+      this.staleRules = this.staleRules.filter((r) => r !== rule);
+    };
+  }
+
+  /** etcd compacts now, up to the current revision (watches from older revisions get 410 Gone). */
+  compactNow(): number {
+    const rev = this.store.revision();
+    if (rev > this.store.compactRevision() && this.etcdActor.getSnapshot().matches('serving')) {
+      this.etcdActor.send({ type: 'compaction.started', revision: rev });
+      this.store.compact(rev);
+      this.etcdActor.send({ type: 'compaction.finished' });
+    }
+    return this.store.compactRevision();
+  }
+
+  /** etcd becomes unavailable (the API server answers 503) or available again. */
+  setEtcdAvailable(available: boolean): void {
+    this.etcdActor.send({ type: available ? 'fault.recovered' : 'fault.crashed' });
+  }
+
+  /**
+   * Hold mode (exhaustive exploration): requests to kube-apiserver (or whatever `holdIf` selects)
+   * wait in per-channel queues until `deliverNext`; every other message is delivered at the
+   * current virtual time. Switch when the cluster is quiet: messages already scheduled keep their
+   * times.
+   */
+  hold(holdIf?: HoldPredicate): void {
+    this.network.hold(holdIf);
+  }
+
+  /** Back to timed delivery; held messages are sent now with the usual latency. */
+  releaseHeld(): void {
+    this.network.release();
+  }
+
+  /** Hold mode: the channels whose head message can be delivered, sorted by channel ("kube-scheduler>kube-apiserver"). */
+  pendingChoices(): PendingChoice[] {
+    return this.network.pendingChoices();
+  }
+
+  /**
+   * Hold mode: delivers the head message of `channel`, then runs everything due at the current
+   * virtual time (the eager deliveries to components and what they cause), so the next choices
+   * are ready. Timers in the future are not run: `step()` advances to the next one. Returns
+   * false (and does nothing) when no message waits on the channel.
+   */
+  deliverNext(channel: string): boolean {
+    if (!this.network.deliverNext(channel)) return false;
+    this.raiseFailures();
+    this.settle();
+    return true;
+  }
+
+  /** Runs every queued item due at the current virtual time (not later ones). */
+  settle(): void {
+    this.clock.runUntilTime(this.clock.now(), () => this.raiseFailures());
   }
 
   component(name: string): AnyActorRef | undefined {
@@ -192,32 +375,51 @@ export class Simulation {
     return [...this.hosted.keys()];
   }
 
-  /** A request from an external client (scenario step, library call) across the network. */
+  /**
+   * A request from an external client (scenario step, library call) across the network. A lost
+   * request or response answers with a transport error (code 0) after the detection delay.
+   */
   clientRequest(req: ApiRequest, onResponse?: (r: ApiResponse) => void, from = 'client'): void {
+    this.sendClientRequest(req, onResponse, from, false);
+  }
+
+  private sendClientRequest(req: ApiRequest, onResponse: ((r: ApiResponse) => void) | undefined, from: string, retry: boolean): void {
     const what = describeRequest(req);
     const sentRevision = this.store.revision();
-    this.network.send(from, 'kube-apiserver', what, () => {
-      const res = this.serve(req, from, sentRevision);
-      this.network.send('kube-apiserver', from, `${res.code} ${what}`, () => onResponse?.(res));
-    });
+    const sentStep = this.clock.steps;
+    const lost = () => this.transportError(from, what, () => onResponse?.({ code: TRANSPORT_ERROR_CODE, body: connectionLostStatus(what) }));
+    this.network.send(from, 'kube-apiserver', what, (copy, copies) => {
+      const res = this.serve(req, from, sentRevision, { sentStep, ...(retry || copy > 0 ? { duplicate: true } : {}) });
+      // A duplicated request is the client's at-least-once retry: only the last answer reaches it.
+      if (copy < copies - 1) return;
+      this.network.send('kube-apiserver', from, `${res.code} ${what}`, () => onResponse?.(res), {
+        kind: 'response', onLost: lost, onDuplicate: () => this.sendClientRequest(req, onResponse, from, true), once: retry || copies > 1,
+      });
+    }, { kind: 'request', onLost: lost, once: retry });
   }
 
   /**
    * Serves a request now, at the current virtual time, as the API server: the path used by the
    * network deliveries and by the HTTP facade.
    */
-  serve(req: ApiRequest, from: string, sentRevision = this.store.revision()): ApiResponse {
+  serve(req: ApiRequest, from: string, sentRevision = this.store.revision(), extra: { tag?: string; duplicate?: boolean; sentStep?: number } = {}): ApiResponse {
     const t = this.clock.now();
     if (!this.apiserverActor.getSnapshot().matches('serving') || !this.etcdActor.getSnapshot().matches('serving')) {
       const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server is currently unable to handle the request', reason: 'ServiceUnavailable', code: 503 };
       this.emit({ t, kind: 'request', from, user: '', verb: req.verb, path: requestPath(req), stages: [], code: 503, reason: 'ServiceUnavailable' });
       return { code: 503, body };
     }
-    const info: RequestInfo = { from, verb: req.verb, path: requestPath(req), sentRevision, at: t };
+    const readRevision = req.verb === 'get' || req.verb === 'list' ? this.staleReadRevision(from) : undefined;
+    const info: RequestInfo = {
+      from, verb: req.verb, path: requestPath(req), sentRevision, at: t,
+      ...(extra.tag !== undefined ? { tag: extra.tag } : {}), ...(extra.duplicate ? { duplicate: true } : {}),
+      ...(extra.sentStep !== undefined ? { sentStep: extra.sentStep } : {}),
+      ...(readRevision !== undefined ? { staleBy: this.store.revision() - readRevision } : {}),
+    };
     this.currentRequest = info;
     let h;
     try {
-      h = this.api.handle(req);
+      h = readRevision === undefined ? this.api.handle(req) : this.api.handle(req, { readRevision });
     } finally {
       this.currentRequest = undefined;
     }
@@ -327,56 +529,145 @@ export class Simulation {
     });
   }
 
-  private portFor(h: Hosted, token: string, rng: { int(a: number, b: number): number }): ApiPort {
+  /** The revision a stale-reads fault serves `from`'s reads at, if any. */
+  private staleReadRevision(from: string): number | undefined {
+    let lag = 0;
+    for (const r of this.staleRules) if (r.who(from) && r.lag > lag) lag = r.lag;
+    if (lag === 0) return undefined;
+    return Math.max(1, this.store.compactRevision(), this.store.revision() - lag);
+  }
+
+  /** The sender notices a lost request or response after the detection delay. */
+  private transportError(from: string, what: string, fire: () => void): void {
+    this.clock.at(this.clock.now() + this.connectionLossDetectMs, fire);
+  }
+
+  /**
+   * A component's request across the network: served by the API server, answered on the reverse
+   * channel. Lost either way: the component gets a transport error (code 0) after the detection
+   * delay. Duplicated (the request, or its answer): the client's at-least-once retry, so the
+   * request is served twice and only the second answer reaches the component; a retry is never
+   * duplicated again.
+   */
+  private sendRequest(h: Hosted, req: ApiRequest, tag: string, requestId: string, retry: boolean): void {
+    const name = h.name;
+    const what = describeRequest(req);
+    const sentRevision = this.store.revision();
+    const sentStep = this.clock.steps;
+    const respond = (code: number, body: unknown) => {
+      if (!h.stopped) h.actor.send({ type: 'api.response', requestId, tag, code, body });
+    };
+    const lost = () => this.transportError(name, what, () => {
+      if (h.stopped) return;
+      this.note(name, `connection lost: ${what} (no answer after ${this.connectionLossDetectMs / 1000} s)`);
+      respond(TRANSPORT_ERROR_CODE, connectionLostStatus(what));
+    });
+    this.network.send(name, 'kube-apiserver', what, (copy, copies) => {
+      const res = this.serve({ ...req, token: h.token }, name, sentRevision, { tag, sentStep, ...(retry || copy > 0 ? { duplicate: true } : {}) });
+      if (copy < copies - 1) return;
+      this.network.send('kube-apiserver', name, `${res.code} ${what}`, () => respond(res.code, res.body), {
+        kind: 'response', onLost: lost, onDuplicate: () => this.sendRequest(h, req, tag, requestId, true), once: retry || copies > 1,
+      });
+    }, { kind: 'request', onLost: lost, once: retry });
+    if (!retry) this.tapRequest(h, tag);
+  }
+
+  /** Restart-after-requests faults: count the request, crash the component at the k-th. */
+  private tapRequest(h: Hosted, tag: string): void {
+    for (const tap of this.requestTaps) {
+      if (h.crashed || tap.fired.has(h.name) || !tag.startsWith(tap.tagPrefix) || !tap.who(h.name)) continue;
+      const n = (tap.seen.get(h.name) ?? 0) + 1;
+      tap.seen.set(h.name, n);
+      if (n < tap.count) continue;
+      tap.fired.add(h.name);
+      // The process dies right here: nothing more leaves it and nothing reaches it; it is started
+      // again fresh once the current step is over (an actor cannot be stopped from its own action).
+      h.crashed = true;
+      h.stopped = true;
+      tap.onCrash?.(h.name);
+      this.clock.at(this.clock.now(), () => {
+        if (this.hosted.get(h.name) === h) this.restartComponent(h.name);
+      });
+    }
+  }
+
+  /** The component's watch is lost (a dead connection): the server stops, the component notices later. */
+  private breakWatch(h: Hosted, watchId: string, w: WatchEntry): void {
+    if (w.ended) return;
+    w.ended = true;
+    w.cancel?.();
+    this.clock.at(this.clock.now() + this.connectionLossDetectMs, () => this.closeWatch(h, watchId, w));
+  }
+
+  /** Tells the component its watch ended (once). */
+  private closeWatch(h: Hosted, watchId: string, w: WatchEntry): void {
+    w.ended = true;
+    if (h.stopped || h.watches.get(watchId) !== w) return;
+    h.watches.delete(watchId);
+    this.probe?.onWatchClosed?.({ component: h.name, watchId, at: this.clock.now() });
+    h.actor.send({ type: 'api.watchClosed', watchId, tag: w.tag });
+  }
+
+  private portFor(h: Hosted, rng: { int(a: number, b: number): number }): ApiPort {
     const sim = this;
     const name = h.name;
     return {
-      request(req, tag) {
-        const requestId = `${name}#${sim.nextRequest++}`;
-        const what = describeRequest(req);
-        const sentRevision = sim.store.revision();
-        sim.network.send(name, 'kube-apiserver', what, () => {
-          const res = sim.serve({ ...req, token }, name, sentRevision);
-          sim.network.send('kube-apiserver', name, `${res.code} ${what}`, () => {
-            if (!h.stopped) h.actor.send({ type: 'api.response', requestId, tag, code: res.code, body: res.body });
+      request(req, tag, opts) {
+        const requestId = `${h.idPrefix}#${h.nextRequest++}`;
+        if (h.crashed) return requestId;
+        const afterMs = opts?.afterMs ?? 0;
+        if (afterMs > 0) {
+          sim.clock.at(sim.clock.now() + afterMs, () => {
+            if (!h.stopped) sim.sendRequest(h, req, tag, requestId, false);
           });
-        });
+        } else sim.sendRequest(h, req, tag, requestId, false);
         return requestId;
       },
       watch(req, tag) {
-        const watchId = `${name}~w${sim.nextWatch++}`;
+        const watchId = `${h.idPrefix}~w${h.nextWatch++}`;
+        if (h.crashed) return watchId;
         const what = describeRequest(req);
+        const w: WatchEntry = { tag, resource: req.resource, what, ended: false };
+        h.watches.set(watchId, w);
+        const closeSoon = (code: number) => sim.network.send('kube-apiserver', name, `${code} ${what}`, () => sim.closeWatch(h, watchId, w), {
+          kind: 'watch-close', onLost: () => sim.breakWatch(h, watchId, w),
+        });
         sim.network.send(name, 'kube-apiserver', what, () => {
-          if (h.stopped) return;
-          if (!sim.apiserverActor.getSnapshot().matches('serving')) {
-            sim.network.send('kube-apiserver', name, `503 ${what}`, () => {
-              if (!h.stopped) h.actor.send({ type: 'api.watchClosed', watchId, tag });
-            });
+          if (h.stopped || w.ended || h.watches.get(watchId) !== w) return;
+          if (!sim.apiserverActor.getSnapshot().matches('serving') || !sim.etcdActor.getSnapshot().matches('serving')) {
+            w.ended = true;
+            closeSoon(503);
             return;
           }
-          const { response, cancel } = sim.api.watch({ ...req, token }, (ev) => {
+          const { response, cancel } = sim.api.watch({ ...req, token: h.token }, (ev) => {
+            if (w.ended) return;
             const desc = `watch ${ev.type} ${ev.object.kind ?? ''} ${ev.object.metadata?.namespace ? ev.object.metadata.namespace + '/' : ''}${ev.object.metadata?.name ?? ''}`;
             sim.network.send('kube-apiserver', name, desc, () => {
-              if (!h.stopped && h.watches.has(watchId)) {
+              if (!h.stopped && h.watches.get(watchId) === w) {
                 sim.probe?.onWatchDelivered?.({ component: name, watchId, tag, event: ev, at: sim.clock.now() });
                 h.actor.send({ type: 'api.watch', watchId, tag, event: ev });
               }
-            });
+            }, { kind: 'watch-event', onLost: () => sim.breakWatch(h, watchId, w) });
           });
           sim.emit({ t: sim.clock.now(), kind: 'request', from: name, user: response.user, verb: 'watch', path: requestPath(req), stages: response.stages, code: response.code });
-          if (cancel) h.watches.set(watchId, cancel);
-          else {
-            sim.network.send('kube-apiserver', name, `${response.code} ${what}`, () => {
-              if (!h.stopped) h.actor.send({ type: 'api.watchClosed', watchId, tag });
-            });
+          if (cancel) {
+            w.cancel = cancel;
+            // An event lost while the stream was opening already ended it.
+            if (w.ended) cancel();
+          } else {
+            w.ended = true;
+            closeSoon(response.code);
           }
-        });
+        }, { kind: 'watch-open', onLost: () => sim.breakWatch(h, watchId, w) });
         return watchId;
       },
       unwatch(watchId) {
-        const cancel = h.watches.get(watchId);
+        const w = h.watches.get(watchId);
+        if (!w) return;
         h.watches.delete(watchId);
-        cancel?.();
+        w.ended = true;
+        w.cancel?.();
+        sim.probe?.onWatchClosed?.({ component: name, watchId, at: sim.clock.now() });
       },
       now: () => sim.clock.now(),
       randomInt: (min, max) => rng.int(min, max),

@@ -58,6 +58,15 @@ export interface StepEvent extends Base {
   detail: string;
 }
 
+/** A fault of a fault plan (src/sim/faults.ts) begins or ends; instantaneous faults only start. */
+export interface FaultEvent extends Base {
+  kind: 'fault';
+  /** The fault kind: crashNode, partition, delay, drop, duplicate, cutWatch, staleReads, restart, compact, etcdUnavailable. */
+  fault: string;
+  action: 'start' | 'end';
+  detail: string;
+}
+
 export type TraceEvent =
   | TransitionEvent
   | MessageEvent
@@ -65,7 +74,8 @@ export type TraceEvent =
   | RequestEvent
   | KubeEventEvent
   | NoteEvent
-  | StepEvent;
+  | StepEvent
+  | FaultEvent;
 
 /** Heartbeat traffic (lease renewals) that does not count as activity for "run until quiet". */
 export function isHeartbeat(e: TraceEvent): boolean {

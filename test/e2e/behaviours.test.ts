@@ -64,6 +64,26 @@ describe('busybox commands, end to end', () => {
   });
 });
 
+describe('an executable that is not in the image, end to end', () => {
+  it('command ["nope"]: Created, then Failed "Error: <runc message>" instead of Started; StartError 128 behind RunContainerError', () => {
+    const cluster = new Cluster({ seed: 16, nodes: defaultNodes() });
+    cluster.apply([pod('nope', { image: 'busybox:1.36', command: ['nope'] })]);
+    const waiting = () => cluster.pod('default', 'nope')?.status?.containerStatuses?.[0]?.state.waiting?.reason;
+    expect(cluster.sim.runUntil(() => waiting() === 'RunContainerError', 60_000)).toBe(true);
+    const s = cluster.pod('default', 'nope')!.status!.containerStatuses![0]!;
+    const runc = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nope": executable file not found in $PATH: unknown';
+    expect(s.state.waiting?.message).toBe(runc);
+    expect(s.lastState.terminated).toMatchObject({ exitCode: 128, reason: 'StartError', message: runc, startedAt: '1970-01-01T00:00:00Z' });
+    expect(cluster.pod('default', 'nope')!.status!.phase).toBe('Running');
+    expect(cluster.sim.runUntil(() => waiting() === 'CrashLoopBackOff', 60_000)).toBe(true);
+    const events = cluster.sim.list('events', '', 'default').map((e) => e as unknown as { reason: string; message: string });
+    expect(events.some((e) => e.reason === 'Started')).toBe(false);
+    expect(events.find((e) => e.reason === 'Failed')?.message).toBe(`Error: ${runc}`);
+    expect(events.some((e) => e.reason === 'BackOff')).toBe(true);
+    expect(logLines(cluster, 'nope') ?? []).toEqual([]);
+  });
+});
+
 describe('images that serve, end to end', () => {
   it('nginx with an httpGet readiness probe on port 80 becomes Ready', () => {
     const cluster = new Cluster({ seed: 21, nodes: defaultNodes() });

@@ -16,7 +16,7 @@ function files(dir: string): string[] {
 const FORBIDDEN = [/\bDate\.now\s*\(/, /\bMath\.random\s*\(/, /\bnew Date\(\s*\)/, /\bperformance\.now\s*\(/, /(^|[^.\w])setTimeout\s*\((?![^)]*:)/, /(^|[^.\w])setInterval\s*\(/, /\bsetImmediate\s*\(/];
 
 describe('determinism', () => {
-  const roots = ['machines', 'src/sim', 'src/scenario'];
+  const roots = ['machines', 'src/sim', 'src/scenario', 'src/check'];
   for (const root of roots) {
     it(`${root} uses no wall clock, real timers or unseeded randomness`, () => {
       const offenders: string[] = [];

@@ -14,7 +14,7 @@ import { VirtualClock } from '../../../src/sim/clock.ts';
 const EVENTS: ContainerEventType[] = [
   'pod.hasInitContainers', 'pull.failed', 'pull.backOff', 'pull.neverAllowed', 'image.invalid', 'config.failed', 'postStart.failed',
   'restart.backOff', 'started', 'startup.succeeded', 'readiness.succeeded', 'readiness.failed', 'exited.completed', 'exited.error',
-  'exited.oomKilled', 'lost',
+  'exited.oomKilled', 'exited.startError', 'run.failed', 'lost',
 ];
 
 describe('the container machine', () => {
@@ -25,6 +25,7 @@ describe('the container machine', () => {
     expect([...reached].sort()).toEqual([...CONTAINER_STATES].sort());
     expect(CONTAINER_STATES).toEqual(expect.arrayContaining([
       'Waiting.CrashLoopBackOff', 'Waiting.CreateContainerConfigError', 'Waiting.ErrImageNeverPull', 'Running.Ready', 'Terminated.OOMKilled',
+      'Terminated.StartError', 'Waiting.RunContainerError',
     ]));
   });
 
@@ -49,6 +50,13 @@ describe('the container machine', () => {
     expect(() => stepContainer('app', 'Waiting.ContainerCreating', 'readiness.succeeded')).toThrow(/does not allow "readiness.succeeded" in Waiting.ContainerCreating/);
     expect(() => stepContainer('app', 'Terminated.Completed', 'exited.error')).toThrow(IllegalContainerTransition);
     expect(stepContainer('app', 'Terminated.Error', 'restart.backOff')).toBe('Waiting.CrashLoopBackOff');
+    // A start that fails never runs: from waiting (or the last termination) straight to StartError, never from Running.
+    expect(stepContainer('app', 'Waiting.ContainerCreating', 'exited.startError')).toBe('Terminated.StartError');
+    expect(stepContainer('app', 'Waiting.CrashLoopBackOff', 'exited.startError')).toBe('Terminated.StartError');
+    expect(() => stepContainer('app', 'Running.Ready', 'exited.startError')).toThrow(IllegalContainerTransition);
+    expect(stepContainer('app', 'Terminated.StartError', 'run.failed')).toBe('Waiting.RunContainerError');
+    expect(stepContainer('app', 'Waiting.RunContainerError', 'restart.backOff')).toBe('Waiting.CrashLoopBackOff');
+    expect(stepContainer('app', 'Waiting.RunContainerError', 'exited.startError')).toBe('Terminated.StartError');
   });
 
   it('reads the state back from an API ContainerStatus', () => {
@@ -56,6 +64,8 @@ describe('the container machine', () => {
     expect(stateOfStatus({ state: { running: {} }, started: true, ready: true })).toBe('Running.Ready');
     expect(stateOfStatus({ state: { running: {} }, started: false, ready: false })).toBe('Running.Starting');
     expect(stateOfStatus({ state: { terminated: { reason: 'OOMKilled', exitCode: 137 } } })).toBe('Terminated.OOMKilled');
+    expect(stateOfStatus({ state: { terminated: { reason: 'StartError', exitCode: 128 } } })).toBe('Terminated.StartError');
+    expect(stateOfStatus({ state: { waiting: { reason: 'RunContainerError' } } })).toBe('Waiting.RunContainerError');
     expect(stateOfStatus({ state: { waiting: { reason: 'SomethingElse' } } })).toBeUndefined();
   });
 });
@@ -108,6 +118,7 @@ describe('the pod machine steps its containers through the container machine', (
     fc.record({ type: fc.constant('container.backOffExpired' as const), container: fc.constantFrom(...names) }),
     fc.record({ type: fc.constant('container.exited' as const), container: fc.constantFrom(...names), exitCode: fc.constant(137), reason: fc.constant('OOMKilled' as const) }),
     fc.record({ type: fc.constant('container.configFailed' as const), container: fc.constantFrom(...names), message: fc.constant('configmap "x" not found') }),
+    fc.record({ type: fc.constant('container.startFailed' as const), container: fc.constantFrom(...names), message: fc.constant('exec: "nope": executable file not found in $PATH: unknown') }),
     fc.record({ type: fc.constantFrom('container.postStartDone' as const, 'container.preStopDone' as const, 'container.turnTimeout' as const), container: fc.constantFrom(...names) }),
     fc.constant({ type: 'pod.synced' as const }),
     fc.record({ type: fc.constant('pod.deletionRequested' as const), gracePeriodSeconds: fc.constantFrom(0, 5, 30) }),

@@ -11,6 +11,8 @@ const INFORMERS: Record<string, string[]> = {
   endpointslice: ['endpointslice/services', 'endpointslice/pods', 'endpointslice/endpointslices'],
   nodeipam: ['nodeipam/nodes'],
   'garbage-collector': MONITORED.map((m) => `garbage-collector/${m.resource}`),
+  nodelifecycle: ['nodelifecycle/leases', 'nodelifecycle/nodes', 'nodelifecycle/pods'],
+  'taint-eviction-controller': ['taint-eviction/pods', 'taint-eviction/nodes'],
 };
 
 describe('kube-controller-manager', () => {

@@ -64,14 +64,23 @@ describe('the image catalog', () => {
     expect(b.exitAfterMs).toBeUndefined();
     expect(b.ignoresSigterm).toBeUndefined();
     expect(b.termExitCode).toBe(0);
+    // The image's default.conf: the index and the html directory's two files; anything else is 404.
     expect(httpAnswer(b, 80, '/', 0)).toBe(200);
+    expect(httpAnswer(b, 80, '/index.html', 0)).toBe(200);
+    expect(httpAnswer(b, 80, '/?probe=1', 0)).toBe(200);
+    expect(httpAnswer(b, 80, '/50x.html', 0)).toBe(200);
+    expect(httpAnswer(b, 80, '/healthz', 0)).toBe(404);
+    expect(httpAnswer(b, 80, '/index.html/x', 0)).toBe(404);
+    expect(httpAnswer(b, 81, '/', 0)).toBeUndefined();
     expect(tcpOpen(b, 80, 0)).toBe(true);
     expect(written(b).at(-1)).toBe('/docker-entrypoint.sh: Configuration complete; ready for start up');
     expect(written(of({ image: 'nginx', env: [{ name: 'NGINX_ENTRYPOINT_QUIET_LOGS', value: '1' }] }))).toEqual([]);
     // Without -g 'daemon off;' nginx forks into the background and PID 1 exits 0.
     expect(run(of({ image: 'nginx', command: ['nginx'] }))).toMatchObject({ exitAfterMs: 0, exitCode: 0 });
     // A shell in front of it: the last command is exec'd, so nginx still handles the signal.
-    expect(of({ image: 'nginx', command: ['sh', '-c', "echo hi; nginx -g 'daemon off;'"] })).toMatchObject({ termExitCode: 0, http: [{ port: 80, code: 200 }] });
+    const viaShell = of({ image: 'nginx', command: ['sh', '-c', "echo hi; nginx -g 'daemon off;'"] });
+    expect(viaShell.termExitCode).toBe(0);
+    expect([httpAnswer(viaShell, 80, '/', 0), httpAnswer(viaShell, 80, '/ready', 0)]).toEqual([200, 404]);
     // Image files for exec probes.
     const p = podOf({ image: 'nginx' });
     const nb = behaviourFor(p.pod, p.c);
@@ -113,7 +122,9 @@ describe('the image catalog', () => {
     expect(evalCommand(['pg_isready'], ok, 0).exitCode).toBe(0);
     expect(of({ image: 'postgres:17', command: ['postgres'] })).toMatchObject({ exitCode: 1 });
     expect(httpAnswer(of({ image: 'httpd:2.4' }), 80, '/', 0)).toBe(200);
-    expect(of({ image: 'nginxinc/nginx-unprivileged:1.27' })).toMatchObject({ runAsUser: 101, http: [{ port: 8080, code: 200 }] });
+    const unprivileged = of({ image: 'nginxinc/nginx-unprivileged:1.27' });
+    expect(unprivileged.runAsUser).toBe(101);
+    expect([httpAnswer(unprivileged, 8080, '/', 0), httpAnswer(unprivileged, 8080, '/api', 0), httpAnswer(unprivileged, 80, '/', 0)]).toEqual([200, 404, undefined]);
   });
 
   it('an unknown image runs a shell form or a utility, and otherwise runs until stopped', () => {

@@ -9,6 +9,7 @@ import { stateString } from '../../../src/sim/actors.ts';
 import { ADMIN_TOKEN, Simulation } from '../../../src/sim/simulation.ts';
 import { defaultPullPolicy, ImageRegistry, lookupImage, parseImageRef } from '../../../machines/kubelet/registry.ts';
 import { behaviourFor, type ContainerBehaviour } from '../../../machines/kubelet/behaviour.ts';
+import { httpAnswer } from '../../../machines/kubelet/process.ts';
 import { PodIpam } from '../../../machines/kubelet/ipam.ts';
 import { newEntry, type KubeletContext } from '../../../machines/kubelet/context.ts';
 import { setStatus } from '../../../machines/kubelet/status-manager.ts';
@@ -353,7 +354,8 @@ describe('container behaviour', () => {
     // nginx runs until stopped, serving port 80; SIGQUIT (its STOPSIGNAL) makes it exit 0.
     const nginx = behaviourFor(pod, pod.spec.containers[1]!);
     expect(fields(nginx)).toEqual({});
-    expect(nginx).toMatchObject({ http: [{ port: 80, code: 200 }], termExitCode: 0, runAsUser: 0 });
+    expect(nginx).toMatchObject({ termExitCode: 0, runAsUser: 0 });
+    expect([httpAnswer(nginx, 80, '/', 0), httpAnswer(nginx, 80, '/healthz', 0)]).toEqual([200, 404]);
   });
   it('takes the first matching scenario rule, then the pod annotation, field by field', () => {
     const rules = [{ pod: 'db-*', exitCode: 9 }, { pod: 'web-*', image: 'busybox', exitCode: 1, logs: ['boom'] }];

@@ -34,6 +34,22 @@ describe('process facts over time', () => {
   });
 });
 
+describe('HTTP rules', () => {
+  it('match a path prefix, or the exact path (query aside) with exact: true', () => {
+    const f = { http: [{ port: 80, path: '/', exact: true, code: 200 }, { port: 80, path: '/api', code: 201 }, { port: 80, path: '/index.html', exact: true, code: 200 }] };
+    expect(httpAnswer(f, 80, '/', 0)).toBe(200);
+    expect(httpAnswer(f, 80, '/?a=1', 0)).toBe(200);
+    expect(httpAnswer(f, 80, '/index.html', 0)).toBe(200);
+    expect(httpAnswer(f, 80, '/index.html#x', 0)).toBe(200);
+    // Prefix rules still match below their path; exact ones do not.
+    expect(httpAnswer(f, 80, '/api/v1/things', 0)).toBe(201);
+    expect(httpAnswer(f, 80, '/index.html.bak', 0)).toBe(404);
+    expect(httpAnswer(f, 80, '/healthz', 0)).toBe(404);
+    // A rule without a path matches everything on its port.
+    expect(httpAnswer({ http: [{ port: 80, code: 200 }] }, 80, '/anything', 0)).toBe(200);
+  });
+});
+
 describe('exec commands inside a container', () => {
   it('evaluates the common probe commands against the files of the moment', async () => {
     const { evalCommand, evalScript } = await import('../../../machines/kubelet/shell.ts');

@@ -165,6 +165,75 @@ describe('CreateContainerConfigError', () => {
   });
 });
 
+describe('StartError: the executable does not exist', () => {
+  const RUNC = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nope": executable file not found in $PATH: unknown';
+  const failed = (attempt: number) => ({ type: 'container.startFailed' as const, container: 'app', attempt, message: RUNC, containerID: `containerd://c${attempt}` });
+
+  it('restartPolicy Always: terminated StartError 128 behind RunContainerError, retried as a crash-loop (at once, then 10 s, 20 s)', () => {
+    const h = drive(makePod({ containers: [{ name: 'app', image: 'busybox:1.36', command: ['nope'] }] }));
+    h.toContainers();
+    h.send(failed(1));
+    expect(h.container()).toMatchObject({
+      state: { waiting: { reason: 'RunContainerError', message: RUNC } },
+      lastState: { terminated: { exitCode: 128, reason: 'StartError', message: RUNC, startedAt: '1970-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:00Z' } },
+      restartCount: 0, started: false, ready: false, containerID: 'containerd://c1',
+    });
+    // A waiting container with a last termination counts as stopped: the pod is Running (upstream getPhase).
+    expect(h.status().phase).toBe('Running');
+    expect(h.kubectl()).toBe('RunContainerError');
+    h.consistent();
+    h.run(1000); // the relist: the first restart is immediate
+    expect(h.starts().map((r) => [r.attempt, r.at])).toEqual([[1, 0], [2, 1000]]);
+    h.send(failed(2));
+    expect(h.container()).toMatchObject({ state: { waiting: { reason: 'RunContainerError' } }, restartCount: 1 });
+    h.run(1000);
+    expect(h.container().state.waiting).toMatchObject({ reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=app pod=web_default(uid-1)' });
+    expect(h.kubectl()).toBe('CrashLoopBackOff');
+    expect(h.of('worker.backOff').map((r) => r.reason)).toEqual(['CrashLoopBackOff']);
+    h.consistent();
+    h.run(9000);
+    expect(h.starts().map((r) => r.at)).toEqual([0, 1000, 11_000]);
+    h.send(failed(3));
+    expect(h.container()).toMatchObject({ state: { waiting: { reason: 'RunContainerError' } }, lastState: { terminated: { reason: 'StartError', exitCode: 128 } }, restartCount: 2 });
+    h.run(1000);
+    expect(h.container().state.waiting?.message).toMatch(/^back-off 20s /);
+    h.consistent();
+    // It never ran: nothing to close in the log, no worker.containerExited.
+    expect(h.of('worker.containerExited')).toEqual([]);
+  });
+
+  it('restartPolicy Never: the container stays Terminated StartError and the pod fails', () => {
+    const h = drive(makePod({ restartPolicy: 'Never', containers: [{ name: 'app', image: 'busybox:1.36', command: ['nope'] }] }));
+    h.toContainers();
+    h.send(failed(1));
+    expect(h.container()).toMatchObject({ state: { terminated: { exitCode: 128, reason: 'StartError', message: RUNC } }, restartCount: 0 });
+    expect(h.state()).toBe('Failed');
+    expect(h.status().phase).toBe('Failed');
+    expect(h.kubectl()).toBe('StartError');
+    h.consistent();
+  });
+
+  it('after a run: a restart that cannot start keeps the crash as its last state until it fails', () => {
+    const h = drive(makePod({ containers: [{ name: 'app', image: 'busybox:1.36' }] }), { app: { exitCode: 1, exitAfterMs: 1000 } });
+    h.toContainers();
+    h.send({ type: 'container.started', container: 'app' });
+    h.run(2000); // exits at 1 s with 1, restarted at the relist
+    h.send(failed(2));
+    expect(h.container()).toMatchObject({ state: { waiting: { reason: 'RunContainerError' } }, lastState: { terminated: { reason: 'StartError', exitCode: 128 } }, restartCount: 1 });
+    h.consistent();
+  });
+
+  it('an init container that cannot start under Never fails the pod with Init:StartError', () => {
+    const h = drive(makePod({ restartPolicy: 'Never', initContainers: [{ name: 'init', image: 'busybox:1.36', command: ['nope'] }] }));
+    h.toContainers();
+    h.send({ ...failed(1), container: 'init' });
+    expect(h.container('init').state.terminated).toMatchObject({ reason: 'StartError', exitCode: 128 });
+    expect(h.status().phase).toBe('Failed');
+    expect(h.kubectl()).toBe('Init:StartError');
+    h.consistent();
+  });
+});
+
 describe('OOMKilled', () => {
   const pod = (policy: PodSpec['restartPolicy']) => makePod({ restartPolicy: policy, containers: [{ name: 'app', image: 'busybox', resources: { limits: { memory: '64Mi' } } }] });
   const hog: ContainerBehaviour = { memoryMiB: [{ atMs: 0, mib: 10 }, { atMs: 5000, mib: 100 }] };

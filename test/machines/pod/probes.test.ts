@@ -222,12 +222,26 @@ describe('liveness in the pod machine', () => {
   });
 
   it('under restartPolicy Never a liveness failure kills for good and the pod fails', () => {
-    const h = drive(makePod({ restartPolicy: 'Never', containers: [{ name: 'app', image: 'agnhost', livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, failureThreshold: 1 } }] }), { app: agnhostLiveness });
+    // The only container is neither kept nor restarted: computePodActions sets KillPod, and
+    // killPodWithSyncResult kills with no message ("Stopping container app") and the pod's grace,
+    // not the probe's.
+    const probe: Probe = { httpGet: { path: '/healthz', port: 8080 }, failureThreshold: 1, terminationGracePeriodSeconds: 5 };
+    const h = drive(makePod({ restartPolicy: 'Never', containers: [{ name: 'app', image: 'agnhost', livenessProbe: probe }] }), { app: agnhostLiveness });
     h.toRunning();
     h.runTo(20_000);
-    expect(h.of('worker.killContainer').map((r) => r.message)).toEqual(['Container app failed liveness probe']);
+    expect(h.of('worker.killContainer').map((r) => [r.message, r.gracePeriodSeconds])).toEqual([[undefined, 30]]);
     expect(h.status().phase).toBe('Failed');
     expect(h.of('worker.startContainer').length).toBe(1);
+  });
+
+  it('under restartPolicy Never with another container kept running, kills only the failing one, with the probe\'s message and grace', () => {
+    const probe: Probe = { httpGet: { path: '/healthz', port: 8080 }, failureThreshold: 1, terminationGracePeriodSeconds: 5 };
+    const h = drive(makePod({ restartPolicy: 'Never', containers: [{ name: 'app', image: 'agnhost', livenessProbe: probe }, { name: 'web', image: 'nginx' }] }), { app: agnhostLiveness });
+    h.toRunning();
+    h.runTo(20_000);
+    expect(h.of('worker.killContainer').map((r) => [r.container, r.message, r.gracePeriodSeconds])).toEqual([['app', 'Container app failed liveness probe', 5]]);
+    expect(h.status().phase).toBe('Running');
+    expect(h.container('app').state.terminated?.exitCode).toBe(143);
   });
 
   it('sends SIGKILL after the probe\'s own grace period when the process ignores SIGTERM', () => {
