@@ -338,13 +338,12 @@ export class NodeLifecycleController implements TimedController {
     const current = update.status.conditions?.find((c) => c.type === 'Ready');
     this.port.note(`node-lifecycle: node ${name} has not been heard from for ${Math.round((this.port.now() - outcome.health.probeTimestampMs) / 1000)}s (grace ${outcome.gracePeriodMs / 1000}s): Ready ${current?.status}`);
     const updated: Node = { ...node, status: update.status };
-    this.calls.send({ ...NODES, verb: 'update', name, subresource: 'status', body: updated }, `${NODE_LIFECYCLE_CONTROLLER}:status`, (code, body) => {
+    this.calls.send({ ...NODES, verb: 'update', name, subresource: 'status', body: updated }, `${NODE_LIFECYCLE_CONTROLLER}:status`, (code) => {
       if (isOk(code)) {
         this.health.set(name, update.health);
         return k(outcome, updated);
       }
       if (attempt >= NODE_HEALTH_UPDATE_RETRY) return k(undefined, node);
-      void body;
       this.calls.after(RETRY_SLEEP_MS, () => {
         this.calls.send({ ...NODES, verb: 'get', name }, `${NODE_LIFECYCLE_CONTROLLER}:get`, (getCode, fresh) => {
           if (!isOk(getCode)) return k(undefined, node);
@@ -368,6 +367,8 @@ export class NodeLifecycleController implements TimedController {
         return k();
       case 'True':
         return this.markNodeAsReachable(node, () => k());
+      default:
+        return k();
     }
   }
 

@@ -82,6 +82,8 @@ function onResponse(ctx: KubeletContext, fx: KubeletEffects, e: Extract<ApiEvent
     else ctx.node.reportedStatus = undefined;
   } else if (e.tag === 'lease:create') {
     ctx.node.leaseCreated = e.code === 201 || e.code === 409;
+    // The Lease is there from before a restart: the lease controller renews it at once.
+    if (e.code === 409) renewLease(ctx);
   } else if (e.tag === 'lease:update') {
     if (e.code === 404) ctx.node.leaseCreated = false;
   } else if (e.tag.startsWith('status:')) {

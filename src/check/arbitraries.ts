@@ -236,6 +236,8 @@ export interface CaseOptions {
   /** 'swarm': drawn plans; a plan: that plan in every run; undefined: no faults. */
   faults?: 'swarm' | FaultPlanT | undefined;
   mode?: Mode | undefined;
+  /** Swarm: draw the mix from these kinds only (default: all ten). */
+  kinds?: readonly FaultKind[] | undefined;
 }
 
 /**
@@ -257,7 +259,7 @@ function subsetOf<T, I>(whole: T, items: (t: T) => readonly I[], rebuild: (t: T,
  */
 export function casesForScenario(scenario: ScenarioInput, opts: CaseOptions): fc.Arbitrary<SwarmCase> {
   const ctx = { nodes: nodesOf(scenario), horizonMs: horizonOf(scenario) };
-  const plan: fc.Arbitrary<FaultPlanT> = opts.faults === 'swarm' || (opts.mode && opts.faults === undefined) ? planArb(ctx, { mode: opts.mode })
+  const plan: fc.Arbitrary<FaultPlanT> = opts.faults === 'swarm' || (opts.mode && opts.faults === undefined) ? planArb(ctx, { mode: opts.mode, kinds: opts.kinds })
     : subsetOf(opts.faults ?? { faults: [] }, (p) => p.faults, (p, faults) => ({ ...p, faults }));
   const scenarioArb = subsetOf(scenario, (s) => s.steps ?? [], (s, steps) => ({ ...s, steps }));
   return fc.record({ scenario: scenarioArb, plan, seed: seedArb() });

@@ -189,7 +189,7 @@ export class Checker implements SimProbe {
       getAt: (key, rev) => checker.getAt(key, rev),
       versions: (key, from, to) => checker.versions(key, from, to ?? Number.MAX_SAFE_INTEGER),
       nextWriteAfter: (key, rev) => checker.nextWriteAfter(key, rev),
-      writtenAt: (key, rev) => rev <= checker.attachedAt || (checker.versionIndex.get(key) ?? []).some((v) => v.revision === rev),
+      writtenAt: (key, rev) => rev <= checker.attachedAt || key.startsWith(UNINDEXED) || checker.writtenAt(key, rev),
       knownBefore: (component, key, sent, tagPrefix) => checker.knownBefore(component, key, sent, tagPrefix),
     };
   }
@@ -214,6 +214,12 @@ export class Checker implements SimProbe {
     if (!vs) return undefined;
     const i = Checker.floor(vs, rev);
     return i < 0 ? undefined : vs[i]!.value;
+  }
+
+  private writtenAt(key: string, rev: number): boolean {
+    const vs = this.versionIndex.get(key);
+    if (!vs) return false;
+    return vs[Checker.floor(vs, rev)]?.revision === rev;
   }
 
   private versions(key: string, from: number, to: number): KeyVersion[] {

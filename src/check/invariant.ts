@@ -72,7 +72,7 @@ export interface CheckContext<S = unknown> {
   versions(key: string, fromRev: number, toRev?: number): KeyVersion[];
   /** The first revision after `rev` at which `key` was written, if the checker saw one. */
   nextWriteAfter(key: string, rev: number): number | undefined;
-  /** Whether `key` was written at exactly `rev` (unknown before the checker attached: true). */
+  /** Whether `key` was written at exactly `rev` (true when unknown: before the checker attached, or an Event). */
   writtenAt(key: string, rev: number): boolean;
   /**
    * What `component` knew of `key` when it sent the request being judged: the versions that may

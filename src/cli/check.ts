@@ -7,12 +7,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { loadScenario, loadScenarioText, InputError, type LoadedScenario } from '../scenario/load.ts';
-import { FaultPlan } from '../sim/fault-plan.ts';
+import { FaultPlan, FAULT_KINDS, type FaultPlanT } from '../sim/fault-plan.ts';
 import { toJsonLine } from '../sim/trace.ts';
-import type { FaultPlanT } from '../sim/fault-plan.ts';
 import { BUG_NAMES, type BugName } from '../../machines/bugs.ts';
 import { BUGS } from '../check/bugs.ts';
-import { componentsOf, inlineScenario, MODES, type Mode } from '../check/arbitraries.ts';
+import { componentsOf, inlineScenario, MODES, type FaultKind, type Mode } from '../check/arbitraries.ts';
 import { describeSetup, describeSteps } from '../check/describe.ts';
 import { loadFaultPlan } from '../check/input.ts';
 import { replayFile, runForReplay, writeReplay } from '../check/replay.ts';
@@ -33,6 +32,7 @@ export interface CheckFlags {
   timeJumps?: string;
   bug?: string[];
   invariant?: string[];
+  faultKinds?: string;
   listBugs?: boolean;
   out: string;
   json?: boolean;
@@ -101,6 +101,7 @@ interface Resolved {
   faults?: 'swarm' | FaultPlanT | undefined;
   faultsLabel: string;
   mode?: Mode | undefined;
+  kinds?: FaultKind[] | undefined;
   bugs: BugName[];
   invariants?: string[] | undefined;
   runs: number;
@@ -111,8 +112,9 @@ interface Resolved {
  * `kubelife check --bug NAME` without a scenario: the bug's revealing scenario from the catalogue
  * (and its faults, unless --faults says otherwise).
  */
-function bugScenario(name: BugName): { loaded: LoadedScenario; faults?: FaultPlanT } {
-  const entry = BUGS.find((b) => b.name === name)!;
+function bugScenario(name: string): { loaded: LoadedScenario; faults?: FaultPlanT } {
+  const entry = BUGS.find((b) => b.name === name);
+  if (!entry) throw new InputError(`bug:${name}: no planted bug "${name}" (kubelife check --list-bugs lists them)`);
   const loaded = loadScenarioText(entry.scenario, `bug:${name}`);
   return { loaded, ...(entry.faults ? { faults: FaultPlan.parse(entry.faults) } : {}) };
 }
@@ -123,8 +125,13 @@ function resolve(file: string, flags: CheckFlags): Resolved {
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) throw new InputError(`--mode: "${mode}" is not a mode (one of: ${MODES.join(', ')})`);
   const bugs = parseBugs(flags.bug);
   const invariants = parseInvariants(flags.invariant);
+  const kinds = flags.faultKinds?.split(',').map((k) => k.trim()).filter(Boolean);
+  for (const k of kinds ?? []) {
+    if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new InputError(`--fault-kinds: "${k}" is not a fault kind (one of: ${FAULT_KINDS.join(', ')})`);
+  }
+  if (kinds && (flags.faults !== 'swarm' || mode)) throw new InputError('--fault-kinds: only with --faults swarm (and no --mode)');
   const drawn = file === 'swarm';
-  const fromBug = file.startsWith('bug:') ? bugScenario(file.slice(4) as BugName) : undefined;
+  const fromBug = file.startsWith('bug:') ? bugScenario(file.slice(4)) : undefined;
   const loaded = drawn ? undefined : fromBug ? fromBug.loaded : loadScenario(file);
   const seed = nonNegativeInt('--seed', flags.seed, '42') ?? loaded?.spec.seed ?? 1;
   let faults: Resolved['faults'];
@@ -139,7 +146,7 @@ function resolve(file: string, flags: CheckFlags): Resolved {
     }
   } else if (flags.faults === 'swarm') {
     faults = 'swarm';
-    faultsLabel = mode ? `swarm, mode ${mode}` : 'swarm';
+    faultsLabel = mode ? `swarm, mode ${mode}` : kinds ? `swarm of ${kinds.join(', ')}` : 'swarm';
   } else {
     if (mode) throw new InputError(`--mode: a mode draws its faults; it cannot be combined with the plan file ${flags.faults} (use --faults swarm --mode ${mode})`);
     if (drawn) throw new InputError(`--faults: a plan file names nodes and components, so it needs a scenario file, not "swarm" (use --faults swarm)`);
@@ -147,7 +154,7 @@ function resolve(file: string, flags: CheckFlags): Resolved {
     faults = loadFaultPlan(flags.faults, nodes, componentsOf(nodes));
     faultsLabel = `${flags.faults} (${faults.faults.length} faults)`;
   }
-  return { file, ...(loaded ? { scenario: { loaded, inline: inlineScenario(loaded) } } : {}), faults, faultsLabel, mode: mode as Mode | undefined, bugs, invariants, runs, seed };
+  return { file, ...(loaded ? { scenario: { loaded, inline: inlineScenario(loaded) } } : {}), faults, faultsLabel, mode: mode as Mode | undefined, ...(kinds ? { kinds: kinds as FaultKind[] } : {}), bugs, invariants, runs, seed };
 }
 
 /** `kubelife check SCENARIO ...`: returns the exit code (0 clean, 1 violation). */
@@ -172,7 +179,7 @@ export async function check(file: string | undefined, flags: CheckFlags, out: Ou
   let report: SwarmReport;
   try {
     report = await swarm({
-      scenario: r.scenario, faults: r.faults, mode: r.mode, bugs: r.bugs, invariants: r.invariants, runs: r.runs, seed: r.seed,
+      scenario: r.scenario, faults: r.faults, mode: r.mode, kinds: r.kinds, bugs: r.bugs, invariants: r.invariants, runs: r.runs, seed: r.seed,
       liveness: flags.liveness ? undefined : false,
       // Yield to the event loop between runs: the progress bar draws and Ctrl-C works.
       between: () => new Promise<void>((res) => setImmediate(res)),
@@ -271,7 +278,7 @@ async function exhaustive(file: string, flags: CheckFlags, out: Out, err: Out): 
   if (flags.mode !== undefined) throw new InputError('--exhaustive: modes are for swarm faults; drop --mode');
   const bugs = parseBugs(flags.bug);
   const invariants = parseInvariants(flags.invariant);
-  const loaded = file.startsWith('bug:') ? bugScenario(file.slice(4) as BugName).loaded : loadScenario(file);
+  const loaded = file.startsWith('bug:') ? bugScenario(file.slice(4)).loaded : loadScenario(file);
   const seed = nonNegativeInt('--seed', flags.seed, '42') ?? loaded.spec.seed;
   const horizonMs = defaultHorizonMs(loaded);
   const showBar = Boolean(process.stderr.isTTY) && !flags.json && !process.env['CI'];

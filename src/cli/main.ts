@@ -139,6 +139,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     .option('--seed <n>', 'the check seed: the same seed draws the same runs (default: the scenario seed)')
     .option('--faults <plan|swarm>', 'a fault plan file (YAML/JSON), "swarm" to draw plans, or "none"')
     .option('--mode <mode>', 'Sieve pattern for drawn faults: stale-state, intermediate-state, unobserved-state')
+    .option('--fault-kinds <a,b>', 'swarm: draw faults of these kinds only (e.g. delay,drop,restart)')
     .option('--exhaustive', 'explore every delivery order up to --depth instead of random runs')
     .option('--depth <n>', 'exhaustive: the most choices on one path (default 8)')
     .option('--max-states <n>', 'exhaustive: stop after this many distinct states (default 20000)')

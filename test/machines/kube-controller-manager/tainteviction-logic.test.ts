@@ -26,7 +26,7 @@ describe('which taints and tolerations count', () => {
     ['every taint must be tolerated', [UNREACHABLE, { key: 'x', effect: 'NoExecute' }], DEFAULTS, false, []],
     ['the first matching toleration is the one used', [NOT_READY], [{ operator: 'Exists' }, ...DEFAULTS], true, [{ operator: 'Exists' }]],
   ] as const)('%s', (_name, taints, tolerations, all, used) => {
-    expect(matchingTolerations(taints as Taint[], tolerations as Toleration[])).toEqual({ allTolerated: all, used });
+    expect(matchingTolerations(taints as readonly Taint[], tolerations as readonly Toleration[])).toEqual({ allTolerated: all, used });
   });
 
   it.each([
@@ -36,7 +36,7 @@ describe('which taints and tolerations count', () => {
     ['none with seconds: forever', [{ operator: 'Exists' }], -1],
     ['seconds beat forever', [{ operator: 'Exists' }, { tolerationSeconds: 120 }], 120 * S],
   ] as const)('getMinTolerationTime: %s', (_name, used, ms) => {
-    expect(minTolerationMs(used as Toleration[])).toBe(ms);
+    expect(minTolerationMs(used as readonly Toleration[])).toBe(ms);
   });
 });
 
@@ -49,7 +49,7 @@ describe('processPodOnNode', () => {
     ['one scheduled this very instant is replaced (upstream compares strictly)', [UNREACHABLE], DEFAULTS, 100 * S, { createdAtMs: 100 * S, fireAtMs: 400 * S }, [{ op: 'cancel' }, { op: 'add', createdAtMs: 100 * S, fireAtMs: 400 * S }]],
     ['an eviction already run is left alone (the queue keeps its key)', [UNREACHABLE], DEFAULTS, 500 * S, null, [{ op: 'add', createdAtMs: 500 * S, fireAtMs: 800 * S }]],
   ] as const)('%s', (_name, taints, tolerations, now, existing, steps) => {
-    expect(processPodOnNode(taints as Taint[], tolerations as Toleration[], now, existing)).toEqual(steps);
+    expect(processPodOnNode(taints as readonly Taint[], tolerations as readonly Toleration[], now, existing)).toEqual(steps);
   });
 
   it('a shorter toleration after a longer one still waits for the first schedule when that is earlier', () => {
