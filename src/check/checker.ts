@@ -2,9 +2,9 @@
  * The checker: a simulation probe that evaluates the invariant catalogue at every write, request
  * and watch delivery, as they happen, and keeps the violations. It maintains the two indexes the
  * invariants read the past through: every version of every key (events aside) written since it
- * attached, and, per component, the last watch events it received about each key (what it knew
- * when it sent a request). Both are updated in O(1) (amortized) per hook; nothing scans the store
- * per step. By default it stops at the first violation (the run is over: a counterexample).
+ * attached, and, per component, the last versions of each key it received on its watches and
+ * lists (what it knew when it sent a request: the probe gives each request's send step). Both are
+ * updated in O(1) (amortized) per hook, a list in O(items); nothing scans the store per step. By default it stops at the first violation (the run is over: a counterexample).
  */
 import type { KObject } from '../api/objects.ts';
 import type { Cluster } from '../sim/cluster.ts';

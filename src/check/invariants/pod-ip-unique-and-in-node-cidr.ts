@@ -1,20 +1,27 @@
 /**
  * Pod IPs come from the node's podCIDR and are never shared: a live (non-terminal) pod's podIP is
- * inside spec.podCIDR of its node, no other live pod holds it, and once set it does not change.
- * Pods on the host network use the node's address and are left out.
+ * inside spec.podCIDR of its node, and no other live pod holds it. Pods on the host network use
+ * the node's address and are left out.
+ *
+ * A pod's IP may change (a sandbox recreated after its node restarted gets a new address), and
+ * statuses lag: after a kubelet restarts, the pods it ran still show the addresses of sandboxes
+ * that are gone until it reports their new ones. So a claim on an address made before its node's
+ * kubelet last started (registered its Node) no longer holds it against a newer claim.
  */
 import type { Node, Pod } from '../../api/objects.ts';
 import { parseIPv4, splitCidr } from '../../api/ip.ts';
 import { invariant, type CheckContext } from '../invariant.ts';
 import { isHostNetwork, isTerminal, nodeKey, refOf, sameObject } from '../objects.ts';
 
-interface Holder { uid: string; ref: string }
+interface Claim { uid: string; ref: string; node: string; revision: number }
 
 interface State {
   /** ip -> the live pod holding it. */
-  byIp: Map<string, Holder>;
+  byIp: Map<string, Claim>;
   /** uid -> its ip. */
   ipOf: Map<string, string>;
+  /** node -> the store revision when its current kubelet registered. */
+  kubeletStart: Map<string, number>;
 }
 
 function inCidr(ip: string, cidr: string): boolean {
@@ -37,18 +44,23 @@ function liveIp(p: Pod | undefined): string | undefined {
   return p.status?.podIP || undefined;
 }
 
+function claim(s: State, ip: string, c: Claim): void {
+  s.byIp.set(ip, c);
+  s.ipOf.set(c.uid, ip);
+}
+
 export const podIpUniqueAndInNodeCidr = invariant<State>({
   id: 'pod-ip-unique-and-in-node-cidr',
-  statement: "a live pod's IP lies in its node's podCIDR, no two live pods share one, and it never changes",
-  source: 'pkg/kubelet/kubelet_pods.go (podIPs from the sandbox, never changed once set); containernetworking/plugins host-local IPAM (ranges from the node podCIDR, one address per container); pkg/controller/nodeipam',
+  statement: "a live pod's IP lies in its node's podCIDR, and no two live pods hold the same IP",
+  source: 'containernetworking/plugins host-local IPAM (addresses from the node podCIDR, one per container, kept in /var/lib/cni); pkg/controller/nodeipam (disjoint podCIDRs); pkg/kubelet/kubelet_pods.go (podIPs from the sandbox)',
   resources: ['pods'],
-  init: () => ({ byIp: new Map(), ipOf: new Map() }),
+  init: () => ({ byIp: new Map(), ipOf: new Map(), kubeletStart: new Map() }),
   seed(key, obj, cx) {
     const ip = key.startsWith('/registry/pods/') ? liveIp(obj as Pod) : undefined;
-    if (ip && obj.metadata.uid) {
-      cx.state.byIp.set(ip, { uid: obj.metadata.uid, ref: refOf(obj) });
-      cx.state.ipOf.set(obj.metadata.uid, ip);
-    }
+    if (ip && obj.metadata.uid) claim(cx.state, ip, { uid: obj.metadata.uid, ref: refOf(obj), node: (obj as Pod).spec.nodeName ?? '', revision: 0 });
+  },
+  onRequest(r, cx: CheckContext<State>) {
+    if (r.verb === 'create' && r.path === '/api/v1/nodes' && r.from.startsWith('kubelet/')) cx.state.kubeletStart.set(r.from.slice('kubelet/'.length), cx.revision());
   },
   onWrite(w, cx: CheckContext<State>) {
     const s = cx.state;
@@ -57,29 +69,20 @@ export const podIpUniqueAndInNodeCidr = invariant<State>({
     if (prev?.metadata.uid && !sameObject(prev, next)) release(s, prev.metadata.uid);
     if (!next?.metadata.uid) return;
     const uid = next.metadata.uid;
-    const out: string[] = [];
-    const before = sameObject(prev, next) ? prev?.status?.podIP : undefined;
-    const ip = next.status?.podIP;
-    if (before && ip !== before && !isHostNetwork(next)) out.push(`podIP changed from ${before} to ${ip ?? '(none)'}`);
     const live = liveIp(next);
-    if (live === undefined) {
-      release(s, uid);
-      return out.length ? out : undefined;
-    }
-    if (s.ipOf.get(uid) !== live) {
-      release(s, uid);
-      const holder = s.byIp.get(live);
-      if (holder && holder.uid !== uid) out.push(`podIP ${live} is also held by live pod ${holder.ref}`);
-      else {
-        s.byIp.set(live, { uid, ref: refOf(next) });
-        s.ipOf.set(uid, live);
-      }
-      const nodeName = next.spec.nodeName;
-      const node = nodeName ? (cx.get(nodeKey(nodeName)) as Node | undefined) : undefined;
-      const cidrs = node ? (node.spec.podCIDRs ?? (node.spec.podCIDR ? [node.spec.podCIDR] : [])) : [];
-      if (!nodeName) out.push(`podIP ${live} on a pod bound to no node`);
-      else if (node && !cidrs.some((c) => inCidr(live, c))) out.push(`podIP ${live} is outside node ${nodeName}'s podCIDR ${cidrs.join(',') || '(none)'}`);
-    }
-    if (out.length > 0) return { message: out.join('; '), objects: [refOf(next), ...(next.spec.nodeName ? [`Node/${next.spec.nodeName}`] : [])] };
+    if (live === undefined) return release(s, uid);
+    if (s.ipOf.get(uid) === live) return;
+    release(s, uid);
+    const out: string[] = [];
+    const nodeName = next.spec.nodeName ?? '';
+    const holder = s.byIp.get(live);
+    const stale = holder !== undefined && holder.revision < (s.kubeletStart.get(holder.node) ?? 0);
+    if (holder && holder.uid !== uid && !stale) out.push(`podIP ${live} is also held by live pod ${holder.ref}`);
+    else claim(s, live, { uid, ref: refOf(next), node: nodeName, revision: w.revision });
+    const node = nodeName ? (cx.get(nodeKey(nodeName)) as Node | undefined) : undefined;
+    const cidrs = node ? (node.spec.podCIDRs ?? (node.spec.podCIDR ? [node.spec.podCIDR] : [])) : [];
+    if (!nodeName) out.push(`podIP ${live} on a pod bound to no node`);
+    else if (node && !cidrs.some((c) => inCidr(live, c))) out.push(`podIP ${live} is outside node ${nodeName}'s podCIDR ${cidrs.join(',') || '(none)'}`);
+    if (out.length > 0) return { message: out.join('; '), objects: [refOf(next), ...(nodeName ? [`Node/${nodeName}`] : [])] };
   },
 });
