@@ -51,12 +51,15 @@ export interface NodeState {
 
 /**
  * What survives a kubelet restart on the node's disk: the CNI's IP allocations (host-local keeps
- * them in /var/lib/cni) and the container images. Containers keep running too: the kubelet
- * adopts them from the pods' API status (pods.ts).
+ * them in /var/lib/cni), the container images, and the container runtime's own state (containerd
+ * keeps running and knows each pod's sandbox and containers): `runtime` holds, by pod uid, the
+ * status the kubelet last computed from it. A restarted kubelet adopts running containers from
+ * there, never from the API's copy, which may be stale (pods.ts).
  */
 export interface NodeDisk {
   ipam?: PodIpam;
   images?: ImageStore;
+  runtime?: Map<string, PodStatus>;
 }
 
 /** One pod bound to this node, from the first time the kubelet sees it until it is deleted. */

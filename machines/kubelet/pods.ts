@@ -35,7 +35,9 @@ function startPod(ctx: KubeletContext, fx: KubeletEffects, pod: Pod): void {
   const behaviours = Object.fromEntries([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => [c.name, behaviourFor(pod, c, ctx.behaviours)]));
   const entry = newEntry(pod, behaviours);
   ctx.pods.set(entry.key, entry);
-  if (resumable(pod)) return resumePod(ctx, fx, entry, pod);
+  // The runtime's view when the node has a disk (a restarted kubelet); the API status otherwise.
+  const known = ctx.disk ? ctx.disk.runtime?.get(entry.uid) : pod.status;
+  if (known && resumable({ ...pod, status: known })) return resumePod(ctx, fx, entry, { ...pod, status: known });
   if (isTerminal(pod) || pod.metadata.deletionTimestamp) {
     // Nothing runs here: a finished pod only waits to be deleted; a deleted one can go at once.
     entry.deletionRequested = pod.metadata.deletionTimestamp !== undefined;
@@ -109,6 +111,8 @@ export function onWorkerEnded(ctx: KubeletContext, fx: KubeletEffects, entry: Po
   entry.alive = false;
   fx.stopWorker(entry.workerId);
   ctx.node.ipam?.release(`${entry.key}/${entry.uid}`);
+  // The sandbox is gone: the runtime forgets the pod.
+  ctx.disk?.runtime?.delete(entry.uid);
   maybeDelete(ctx, entry);
   if (entry.apiDeleted) ctx.pods.delete(entry.key);
   const [ns, name] = entry.key.split('/');

@@ -39,6 +39,8 @@ export function setStatus(ctx: KubeletContext, entry: PodEntry, status: PodStatu
   const next = desired(ctx, entry, status);
   const json = JSON.stringify(next);
   if (json === entry.wantedJson) return;
+  // What the runtime knows of the pod's sandbox and containers outlives this kubelet.
+  if (ctx.disk) (ctx.disk.runtime ??= new Map()).set(entry.uid, next);
   entry.wanted = next;
   entry.wantedJson = json;
   entry.conditions = next.conditions;

@@ -17,11 +17,14 @@ import { armProbes } from './probe-steps.ts';
 import type { PodContext } from './machine.ts';
 import type { Step } from './steps.ts';
 
-/** Whether a pod's API status shows containers the runtime would still be running. */
+/**
+ * Whether the runtime still has the pod's sandbox (a Running pod with its IP): its containers,
+ * running or exited, are adopted rather than started again — an exited one restarts by its
+ * policy, and the phase stays Running as the kubelet's getPhase computes it from the runtime.
+ */
 export function resumable(pod: Pod): boolean {
   const s = pod.status;
-  if (!s || s.phase !== 'Running' || !s.podIP) return false;
-  return [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])].some((c) => c.state.running !== undefined);
+  return s !== undefined && s.phase === 'Running' && !!s.podIP;
 }
 
 function stepAll(name: string, state: string, events: ContainerEventType[]): string {

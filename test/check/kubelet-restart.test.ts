@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { Cluster } from '../../src/sim/cluster.ts';
+import { Checker } from '../../src/check/checker.ts';
+import type { Pod } from '../../src/api/objects.ts';
+
+/**
+ * A kubelet restarted right after a container died adopts the pod from what the container
+ * runtime knows (the node's disk), not from the API's copy: the exited container restarts by its
+ * policy and the phase never goes back from Running to Pending (found by `kubelife check`).
+ */
+describe('a kubelet restart adopts pods from the runtime', () => {
+  it('keeps a pod Running across a container exit and a kubelet restart in the same moment', () => {
+    const cluster = new Cluster({ seed: 4, nodes: [{ name: 'worker-1' }], record: false, traceMessages: false });
+    const checker = new Checker().attach(cluster);
+    cluster.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } } as unknown as Pod]);
+    cluster.sim.runUntil(() => cluster.pod('default', 'solo')?.status?.phase === 'Running', 30_000);
+    const ip = cluster.pod('default', 'solo')!.status!.podIP;
+    expect(cluster.killContainer('default', 'solo', 'app', 1)).toBe(true);
+    cluster.sim.restartComponent('kubelet/worker-1');
+    cluster.sim.runUntilTime(cluster.sim.now() + 30_000);
+    expect(checker.violations).toEqual([]);
+    const pod = cluster.pod('default', 'solo')!;
+    expect(pod.status!.phase).toBe('Running');
+    expect(pod.status!.podIP).toBe(ip);
+    expect(pod.status!.containerStatuses![0]!.restartCount).toBe(1);
+    expect(pod.status!.containerStatuses![0]!.state.running).toBeDefined();
+  });
+});
