@@ -39,7 +39,10 @@ export interface NodeState {
   uid?: string;
   podCIDR?: string;
   ipam?: PodIpam;
+  /** The Lease exists (the lease controller's latestLease is set): a sync updates it, else it ensures it first. */
   leaseCreated: boolean;
+  /** The lease controller's sync in flight (component-helpers lease/controller.go). */
+  lease?: LeaseSync;
   /** Pulled images not yet reported in node.status.images. */
   imagesDirty: boolean;
   /** The node status last posted (registration included) and when, for the 10 s status sync. */
@@ -47,6 +50,19 @@ export interface NodeState {
   lastReportMs?: number;
   /** The Node as the last status PATCH returned it (newer than the informer's copy until the watch catches up). */
   postedNode?: Node;
+}
+
+/** One lease controller sync: the update attempts made and the ensure backoff, in virtual time. */
+export interface LeaseSync {
+  /** Update attempts made in this round (maxUpdateRetries = 5). */
+  attempt: number;
+  /** The updates follow a backoffEnsureLease: when they fail, the sync ends (no second ensure). */
+  afterEnsure: boolean;
+  /** The last backoffEnsureLease sleep (starts 100 ms, doubles before each sleep, up to 7 s). */
+  backoffMs: number;
+  /** The lease request awaited and its tag; other answers (late, or from before a restart) are ignored. */
+  requestId?: string;
+  tag?: string;
 }
 
 /**
@@ -113,6 +129,8 @@ export interface KubeletContext {
 export type KubeletInternalEvent =
   | { type: 'node.registered' }
   | { type: 'node.registrationFailed' }
+  | { type: 'lease.sync' }
+  | { type: 'lease.timeout'; requestId: string }
   | { type: 'image.pullCompleted'; jobId: number }
   | { type: 'sandbox.created'; pod: string; uid: string; podIP: string };
 

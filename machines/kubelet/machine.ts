@@ -1,6 +1,6 @@
 /**
  * The kubelet of one node. It registers its Node, waits for node-ipam to give it a podCIDR, then
- * posts Ready, renews its Lease every 10 s and runs the pods bound to it: each gets a pod worker,
+ * posts Ready, renews its Lease every 10 s (retrying as the upstream lease controller) and runs the pods bound to it: each gets a pod worker,
  * a pod machine child (systemId `pod/<namespace>/<name>`) whose requests the kubelet serves and
  * whose snapshots its status manager writes to pods/<name>/status.
  */
@@ -8,7 +8,8 @@ import { enqueueActions, setup } from 'xstate';
 import type { Node, PodStatus } from '../../src/api/objects.ts';
 import { timestamp } from '../../src/api/time.ts';
 import { Informer } from '../client/informer.ts';
-import type { ApiEvent, ApiPort } from '../client/port.ts';
+import { TRANSPORT_ERROR_CODE, type ApiEvent, type ApiPort } from '../client/port.ts';
+import type { ApiRequest } from '../client/protocol.ts';
 import { podMachine, type PodMachineEvent, type PodMachineInput, type PodSnapshotLike, type WorkerRequest } from '../pod/machine.ts';
 import type { BehaviourRule } from './behaviour.ts';
 import {
@@ -80,12 +81,8 @@ function onResponse(ctx: KubeletContext, fx: KubeletEffects, e: Extract<ApiEvent
     if (e.code === 200) ctx.node.postedNode = e.body as Node;
     // A failed post is tried again at the next sync (upstream retries it at once).
     else ctx.node.reportedStatus = undefined;
-  } else if (e.tag === 'lease:create') {
-    ctx.node.leaseCreated = e.code === 201 || e.code === 409;
-    // The Lease is there from before a restart: the lease controller renews it at once.
-    if (e.code === 409) renewLease(ctx);
-  } else if (e.tag === 'lease:update') {
-    if (e.code === 404) ctx.node.leaseCreated = false;
+  } else if (e.tag.startsWith('lease:')) {
+    onLeaseResponse(ctx, fx, e.requestId, e.code);
   } else if (e.tag.startsWith('status:')) {
     const entry = ctx.pods.get(e.tag.slice('status:'.length));
     if (entry) onStatusResponse(ctx, entry, e.code, e.body);
@@ -161,10 +158,102 @@ function releaseOrphanedIps(ctx: KubeletContext): void {
   for (const owner of ipam.owners()) if (!live.has(owner)) ipam.release(owner);
 }
 
-function renewLease(ctx: KubeletContext): void {
+/*
+ * The node lease controller (k8s.io/component-helpers/apimachinery/lease/controller.go), with its
+ * sleeps in virtual time. A sync runs every renewInterval (0.25 x leaseDuration = 10 s), counted
+ * from the end of the previous sync (wait.JitterUntil, sliding; the 4% jitter is left out):
+ *  - with the Lease known, retryUpdateLease: up to maxUpdateRetries (5) updates back to back;
+ *  - if they all fail, or the Lease is not known yet, backoffEnsureLease: GET it (create it on
+ *    404), retrying every failure after a sleep of 200 ms, doubling to maxBackoff (7 s), for as
+ *    long as it takes; then, unless it was just created, retryUpdateLease once more; if that fails
+ *    too the sync ends and the next one is renewInterval later.
+ * Updates carry no resourceVersion (the kubelet is the Lease's only writer), so a conflict never
+ * happens and every failed update counts as one (upstream re-ensures on a conflict). The kubelet's
+ * onRepeatedHeartbeatFailure (closing its connections) is not modelled.
+ */
+const LEASE_MAX_UPDATE_RETRIES = 5;
+const LEASE_MAX_BACKOFF_MS = 7_000;
+const LEASE_INITIAL_BACKOFF_MS = 100;
+/**
+ * The kubelet's heartbeat client timeout (cmd/kubelet/app/server.go: nodeStatusUpdateFrequency,
+ * capped at the lease duration): a renewal that gets no answer fails after 10 s, not after the
+ * 45 s it takes to notice a lost connection.
+ */
+const LEASE_CLIENT_TIMEOUT_MS = 10_000;
+
+function leaseSync(ctx: KubeletContext, fx: KubeletEffects): void {
+  if (ctx.node.leaseCreated) leaseUpdates(ctx, fx, false);
+  else leaseEnsure(ctx, fx);
+}
+
+function leaseRequest(ctx: KubeletContext, fx: KubeletEffects, req: ApiRequest, tag: string, afterMs?: number): void {
+  const l = ctx.node.lease!;
+  l.tag = tag;
+  l.requestId = ctx.port.request(req, tag, afterMs === undefined ? undefined : { afterMs });
+  fx.raise({ type: 'lease.timeout', requestId: l.requestId }, (afterMs ?? 0) + LEASE_CLIENT_TIMEOUT_MS, `lease-timeout-${l.requestId}`);
+}
+
+function leaseUpdates(ctx: KubeletContext, fx: KubeletEffects, afterEnsure: boolean): void {
+  ctx.node.lease = { attempt: 0, afterEnsure, backoffMs: LEASE_INITIAL_BACKOFF_MS };
+  leaseUpdate(ctx, fx);
+}
+
+function leaseUpdate(ctx: KubeletContext, fx: KubeletEffects): void {
+  ctx.node.lease!.attempt++;
   const lease = leaseObject(ctx.config.name, ctx.node.uid, ctx.port.now());
-  if (ctx.node.leaseCreated) ctx.port.request({ ...LEASES, verb: 'update', name: ctx.config.name, body: lease }, 'lease:update');
-  else ctx.port.request({ ...LEASES, verb: 'create', body: lease }, 'lease:create');
+  leaseRequest(ctx, fx, { ...LEASES, verb: 'update', name: ctx.config.name, body: lease }, 'lease:update');
+}
+
+function leaseEnsure(ctx: KubeletContext, fx: KubeletEffects): void {
+  ctx.node.lease = { attempt: 0, afterEnsure: false, backoffMs: LEASE_INITIAL_BACKOFF_MS };
+  leaseRequest(ctx, fx, { ...LEASES, verb: 'get', name: ctx.config.name }, 'lease:get');
+}
+
+/** backoffEnsureLease after a failed GET or create: sleep, doubled, then GET again. */
+function leaseEnsureBackoff(ctx: KubeletContext, fx: KubeletEffects): void {
+  const l = ctx.node.lease!;
+  l.backoffMs = Math.min(2 * l.backoffMs, LEASE_MAX_BACKOFF_MS);
+  leaseRequest(ctx, fx, { ...LEASES, verb: 'get', name: ctx.config.name }, 'lease:get', l.backoffMs);
+}
+
+function leaseSyncDone(ctx: KubeletContext, fx: KubeletEffects): void {
+  ctx.node.lease = undefined;
+  fx.raise({ type: 'lease.sync' }, NODE_LEASE_RENEW_INTERVAL_MS, 'lease-sync');
+}
+
+/** An answer to the lease request awaited, or its timeout (code 0, as a lost connection). */
+function onLeaseResponse(ctx: KubeletContext, fx: KubeletEffects, requestId: string, code: number): void {
+  const l = ctx.node.lease;
+  if (!l || l.requestId !== requestId) return;
+  const tag = l.tag;
+  l.requestId = undefined;
+  if (tag === 'lease:update') {
+    if (code === 200) return leaseSyncDone(ctx, fx);
+    if (l.attempt < LEASE_MAX_UPDATE_RETRIES) return leaseUpdate(ctx, fx);
+    ctx.port.note(`failed ${LEASE_MAX_UPDATE_RETRIES} attempts to update lease${l.afterEnsure ? `, will retry after ${NODE_LEASE_RENEW_INTERVAL_MS / 1000} s` : ', fallback to ensure lease'}`);
+    if (l.afterEnsure) return leaseSyncDone(ctx, fx);
+    ctx.node.leaseCreated = false;
+    return leaseEnsure(ctx, fx);
+  }
+  if (tag === 'lease:get') {
+    if (code === 200) {
+      ctx.node.leaseCreated = true;
+      return leaseUpdates(ctx, fx, true);
+    }
+    if (code === 404) {
+      const lease = leaseObject(ctx.config.name, ctx.node.uid, ctx.port.now());
+      return leaseRequest(ctx, fx, { ...LEASES, verb: 'create', body: lease }, 'lease:create');
+    }
+    return leaseEnsureBackoff(ctx, fx);
+  }
+  if (tag === 'lease:create') {
+    // Just created: no update needed this round.
+    if (code === 201) {
+      ctx.node.leaseCreated = true;
+      return leaseSyncDone(ctx, fx);
+    }
+    return leaseEnsureBackoff(ctx, fx);
+  }
 }
 
 export const kubeletMachine = setup({
@@ -197,8 +286,11 @@ export const kubeletMachine = setup({
       nodeEvent(context, 'Normal', 'NodeReady', `Node ${context.config.name} status is now: NodeReady`);
       context.podInformer.start(context.port);
     },
+    // The lease controller's first sync, at once (wait.JitterUntil runs it before the first wait).
+    startLease: enqueueActions(({ context, enqueue }) => leaseSync(context, effects(enqueue))),
+    onLeaseSync: enqueueActions(({ context, enqueue }) => leaseSync(context, effects(enqueue))),
+    onLeaseTimeout: enqueueActions(({ context, event, enqueue }) => onLeaseResponse(context, effects(enqueue), (event as Extract<KubeletInternalEvent, { type: 'lease.timeout' }>).requestId, TRANSPORT_ERROR_CODE)),
     heartbeat: ({ context }) => {
-      renewLease(context);
       syncNodeStatus(context);
       resyncStatuses(context);
     },
@@ -225,7 +317,7 @@ export const kubeletMachine = setup({
   },
   delays: {
     registrationRetry: REGISTRATION_RETRY_MS,
-    leaseRenewInterval: NODE_LEASE_RENEW_INTERVAL_MS,
+    nodeStatusUpdateFrequency: NODE_LEASE_RENEW_INTERVAL_MS,
   },
 }).createMachine({
   id: 'kubelet',
@@ -259,6 +351,8 @@ export const kubeletMachine = setup({
     'xstate.done.actor.*': { actions: 'onWorkerDone' },
     'image.pullCompleted': { actions: 'onPullCompleted' },
     'sandbox.created': { actions: 'onSandboxCreated' },
+    'lease.sync': { actions: 'onLeaseSync' },
+    'lease.timeout': { actions: 'onLeaseTimeout' },
   },
   initial: 'registering',
   states: {
@@ -278,12 +372,12 @@ export const kubeletMachine = setup({
       always: { guard: 'hasPodCIDR', target: 'ready' },
     },
     ready: {
-      entry: 'becomeReady',
+      entry: ['becomeReady', 'startLease'],
       initial: 'heartbeat',
       states: {
-        // Lease renewal, the node status sync (nodeStatusUpdateFrequency, also 10 s) and the status
-        // manager's resync share the 10 s tick.
-        heartbeat: { entry: 'heartbeat', after: { leaseRenewInterval: { target: 'heartbeat', reenter: true } } },
+        // The node status sync (nodeStatusUpdateFrequency, 10 s) and the status manager's resync
+        // share the 10 s tick; the Lease has its own loop (leaseSync), timed from each sync's end.
+        heartbeat: { entry: 'heartbeat', after: { nodeStatusUpdateFrequency: { target: 'heartbeat', reenter: true } } },
       },
     },
   },

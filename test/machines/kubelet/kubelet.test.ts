@@ -74,6 +74,7 @@ function harness(input: Partial<Omit<KubeletInput, 'port'>> = {}) {
     toReady(pods: Pod[] = [], podCIDR = '10.244.1.0/24') {
       h.reply('node:register', 201, { metadata: { name: 'n1', uid: 'node-uid' } });
       h.reply('informer:node:n1:list', 200, { metadata: { resourceVersion: '5' }, items: [{ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', resourceVersion: '5' }, spec: { podCIDR } }] });
+      h.reply('lease:get', 404);
       h.reply('lease:create', 201);
       h.reply('informer:pods:n1:list', 200, { metadata: { resourceVersion: '10' }, items: pods });
     },
@@ -127,6 +128,8 @@ describe('node registration and heartbeat', () => {
     ]);
     expect(h.pending('informer:pods:n1:list').req.query?.fieldSelector).toBe('spec.nodeName=n1');
 
+    // The lease controller's first sync ensures the Lease: GET, 404, create.
+    expect(h.reply('lease:get', 404)).toMatchObject({ verb: 'get', resource: 'leases', namespace: 'kube-node-lease', name: 'n1' });
     const create = h.reply('lease:create', 201);
     expect(create).toMatchObject({ verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: 'kube-node-lease' });
     expect(create.body).toEqual({
@@ -134,8 +137,11 @@ describe('node registration and heartbeat', () => {
       metadata: { name: 'n1', namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'node-uid' }] },
       spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:03.000000Z' },
     });
+    // Each sync waits for its answer; the next one is 10 s after it.
     h.run(10_000);
+    h.reply('lease:update', 200);
     h.run(10_000);
+    h.reply('lease:update', 200);
     const renewals = h.requests((r) => r.resource === 'leases' && r.verb === 'update');
     expect(renewals.map((r) => (r.body as { spec: { renewTime: string } }).spec.renewTime)).toEqual(['2026-01-01T00:00:13.000000Z', '2026-01-01T00:00:23.000000Z']);
   });
@@ -418,6 +424,7 @@ describe('against the simulated API server', () => {
     expect(sim.get('pods', 'default', 'web')).toBeUndefined();
     const reasons = sim.trace().filter((e) => e.kind === 'k8s-event' && e.object === 'Pod/default/web').map((e) => (e as { reason: string }).reason);
     expect(reasons).toEqual(['Pulling', 'Pulled', 'Created', 'Started', 'Killing']);
-    expect(sim.trace().filter((e) => e.kind === 'request' && e.code >= 400)).toEqual([]);
+    // The lease controller's first GET finds no Lease (404) and creates it; nothing else fails.
+    expect(sim.trace().filter((e) => e.kind === 'request' && e.code >= 400 && !(e.verb === 'get' && e.path.includes('/leases/')))).toEqual([]);
   });
 });

@@ -188,11 +188,24 @@ describe('node status sync', () => {
     reply('node:register', 201, { metadata: { name: 'n1', uid: 'node-uid' } });
     clock.runUntilTime(2000);
     reply('informer:node:n1:list', 200, { metadata: { resourceVersion: '5' }, items: [{ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', resourceVersion: '5' }, spec: { podCIDR: '10.244.1.0/24' } }] });
+    reply('lease:get', 404, {});
     reply('lease:create', 201, {});
     reply('informer:pods:n1:list', 200, { metadata: { resourceVersion: '10' }, items: pods });
     const statusPosts = () => port.requests.filter((r) => r.tag === 'node:status').map((r) => ({ at: r.req.body as { status: Node['status'] } }).at.status!);
     const condition = (s: Node['status'], type: string) => s?.conditions?.find((c) => c.type === type) as NodeCondition;
-    return { clock, port, statusPosts, condition, run: (ms: number) => clock.runUntilTime(clock.now() + ms) };
+    // The API server answers every Lease renewal at once (each lease sync waits for its answer).
+    const answered = new Set<string>();
+    const run = (ms: number) => {
+      const end = clock.now() + ms;
+      while (clock.now() < end) {
+        clock.runUntilTime(Math.min(end, clock.now() + 1000));
+        for (const r of port.requests.filter((x) => x.tag === 'lease:update' && !answered.has(x.id))) {
+          answered.add(r.id);
+          actor.send({ type: 'api.response', requestId: r.id, tag: r.tag, code: 200, body: r.req.body });
+        }
+      }
+    };
+    return { clock, port, statusPosts, condition, run };
   }
 
   it('posts Ready once, then only every 5 minutes while nothing changes, with the heartbeat advanced', () => {
