@@ -1,51 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
-import { podMachine, podStatusOf, type PodMachineEvent, type WorkerRequest } from '../../../machines/pod/machine.ts';
-import { kubectlStatus } from '../../../machines/pod/phase.ts';
-import { stateOfStatus } from '../../../machines/container/machine.ts';
+import type { Container, PodSpec } from '../../../src/api/objects.ts';
 import type { ContainerBehaviour } from '../../../machines/kubelet/behaviour.ts';
-import type { Container, Pod, PodSpec } from '../../../src/api/objects.ts';
-import { VirtualClock } from '../../../src/sim/clock.ts';
-import { stateString } from '../../../src/sim/actors.ts';
+import { drive, makePod } from './harness.ts';
 
-function makePod(spec: Partial<PodSpec> = {}): Pod {
-  return {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', uid: 'uid-1' },
-    spec: { containers: [{ name: 'app', image: 'nginx:1.27' }], terminationGracePeriodSeconds: 30, ...spec },
-  };
-}
-
-function drive(pod: Pod, behaviours: Record<string, ContainerBehaviour> = {}) {
-  const clock = new VirtualClock();
-  const requests: Array<WorkerRequest & { at: number }> = [];
-  const actor = createActor(podMachine, { input: { pod, behaviours, now: () => clock.now() }, clock });
-  actor.on('*', (e) => requests.push({ ...e, at: clock.now() }));
-  actor.subscribe({ error: (err) => { throw err; } });
-  actor.start();
-  const h = {
-    clock, requests,
-    send: (e: PodMachineEvent) => actor.send(e),
-    state: () => stateString(actor.getSnapshot().value as never),
-    status: () => podStatusOf(actor.getSnapshot()),
-    kubectl: () => kubectlStatus({ ...pod, status: podStatusOf(actor.getSnapshot()) }),
-    container: (name = 'app') => [...(h.status().initContainerStatuses ?? []), ...(h.status().containerStatuses ?? [])].find((c) => c.name === name)!,
-    /** The container machine state agrees with the status the API shows. */
-    consistent: () => {
-      const ctx = actor.getSnapshot().context;
-      for (const r of [...ctx.init, ...ctx.containers]) expect(r.state, r.name).toBe(stateOfStatus(r.status));
-    },
-    run: (ms: number) => clock.runUntilTime(clock.now() + ms),
-    starts: (c = 'app') => requests.filter((r): r is Extract<WorkerRequest, { type: 'worker.startContainer' }> & { at: number } => r.type === 'worker.startContainer' && r.container === c),
-    of: <T extends WorkerRequest['type']>(type: T) => requests.filter((r) => r.type === type) as Array<Extract<WorkerRequest, { type: T }> & { at: number }>,
-    toContainers: () => {
-      h.send({ type: 'pod.bound', nodeName: 'n1' });
-      h.send({ type: 'pod.admitted' });
-      h.send({ type: 'pod.volumesMounted' });
-      h.send({ type: 'pod.sandboxReady', podIP: '10.244.1.2' });
-    },
-  };
-  return h;
-}
 
 const hooked = (postStart: Record<string, unknown>, c: Partial<Container> = {}): Container => ({ name: 'app', image: 'busybox:1.36', lifecycle: { postStart }, ...c });
 const HOOK_ERROR = `Exec lifecycle hook ([sh -c exit 3]) for Container "app" in Pod "web_default(uid-1)" failed - error: command 'sh -c exit 3' exited with 3: , message: ""`;

@@ -1,48 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
-import { podMachine, podStatusOf, type PodMachineEvent, type WorkerRequest } from '../../../machines/pod/machine.ts';
 import { effectiveGracePeriod, planKill, stopOutcome, terminationOrdering, containerGracePeriod } from '../../../machines/pod/termination.ts';
 import { runHook } from '../../../machines/pod/hooks.ts';
-import type { ContainerBehaviour } from '../../../machines/kubelet/behaviour.ts';
-import type { Container, Pod, PodSpec } from '../../../src/api/objects.ts';
-import { VirtualClock } from '../../../src/sim/clock.ts';
-import { stateString } from '../../../src/sim/actors.ts';
+import type { Container, PodSpec } from '../../../src/api/objects.ts';
+import { drive, makePod } from './harness.ts';
 
-function makePod(spec: Partial<PodSpec> = {}, meta: Partial<Pod['metadata']> = {}): Pod {
-  return {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', uid: 'uid-1', ...meta },
-    spec: { containers: [{ name: 'app', image: 'nginx:1.27' }], terminationGracePeriodSeconds: 30, ...spec },
-  };
-}
-
-/** A pod machine on a virtual clock; every container of the pod is started by hand. */
-function drive(pod: Pod, behaviours: Record<string, ContainerBehaviour> = {}) {
-  const clock = new VirtualClock();
-  const requests: Array<WorkerRequest & { at: number }> = [];
-  const actor = createActor(podMachine, { input: { pod, behaviours, now: () => clock.now() }, clock });
-  actor.on('*', (e) => requests.push({ ...e, at: clock.now() }));
-  actor.subscribe({ error: (err) => { throw err; } });
-  actor.start();
-  const h = {
-    clock, requests,
-    send: (e: PodMachineEvent) => actor.send(e),
-    state: () => stateString(actor.getSnapshot().value as never),
-    status: () => podStatusOf(actor.getSnapshot()),
-    container: (name = 'app') => [...(h.status().initContainerStatuses ?? []), ...(h.status().containerStatuses ?? [])].find((c) => c.name === name)!,
-    run: (ms: number) => clock.runUntilTime(clock.now() + ms),
-    /** When each container's process ended, and how. */
-    exits: () => requests.filter((r) => r.type === 'worker.containerExited').map((r) => ({ container: (r as { container: string }).container, exitCode: (r as { exitCode: number }).exitCode, at: r.at })),
-    kills: () => requests.filter((r) => r.type === 'worker.killContainer'),
-    toRunning: () => {
-      h.send({ type: 'pod.bound', nodeName: 'n1' });
-      h.send({ type: 'pod.admitted' });
-      h.send({ type: 'pod.volumesMounted' });
-      h.send({ type: 'pod.sandboxReady', podIP: '10.244.1.2' });
-      for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) h.send({ type: 'container.started', container: c.name });
-    },
-  };
-  return h;
-}
 
 const withPreStop = (preStop: Record<string, unknown>, c: Partial<Container> = {}): Container => ({ name: 'app', image: 'busybox:1.36', lifecycle: { preStop }, ...c });
 
