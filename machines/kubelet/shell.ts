@@ -282,7 +282,6 @@ type Node =
   | { k: 'if'; branches: Array<{ cond: Node; body: Node }>; otherwise?: Node; redirs: Redir[] }
   | { k: 'group'; body: Node; subshell: boolean; redirs: Redir[] };
 
-const RESERVED = new Set(['while', 'until', 'for', 'if', 'then', 'elif', 'else', 'fi', 'do', 'done', '{', '}', '!', 'in', 'case', 'esac']);
 const ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)=/;
 
 class Parser {

@@ -12,7 +12,6 @@ import { applyConfig, managedSetOf, mergeObject } from '../../machines/kube-apis
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
-type Result = { ok: true; value: unknown } | { ok: false; error: string };
 
 class PatchError extends Error {}
 

@@ -15,7 +15,6 @@ import { kubeletMachine } from '../../machines/kubelet/machine.ts';
 import type { BehaviourRule } from '../../machines/kubelet/behaviour.ts';
 import type { LogNotice, NodeDisk } from '../../machines/kubelet/context.ts';
 import { outputBetween, type OutputPlan } from '../../machines/kubelet/process.ts';
-import type { LogEntry } from '../../machines/kube-apiserver/core.ts';
 import { kubeControllerManagerMachine } from '../../machines/kube-controller-manager/machine.ts';
 import type { ControllerManagerFlags } from '../../machines/kube-controller-manager/controller.ts';
 import { bugSet, type BugName, type Bugs } from '../../machines/bugs.ts';

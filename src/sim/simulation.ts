@@ -387,7 +387,7 @@ export class Simulation {
     const what = describeRequest(req);
     const sentRevision = this.store.revision();
     const sentStep = this.clock.steps;
-    const lost = () => this.transportError(from, what, () => onResponse?.({ code: TRANSPORT_ERROR_CODE, body: connectionLostStatus(what) }));
+    const lost = () => this.transportError(() => onResponse?.({ code: TRANSPORT_ERROR_CODE, body: connectionLostStatus(what) }));
     this.network.send(from, 'kube-apiserver', what, (copy, copies) => {
       const res = this.serve(req, from, sentRevision, { sentStep, ...(retry || copy > 0 ? { duplicate: true } : {}) });
       // A duplicated request is the client's at-least-once retry: only the last answer reaches it.
@@ -538,7 +538,7 @@ export class Simulation {
   }
 
   /** The sender notices a lost request or response after the detection delay. */
-  private transportError(from: string, what: string, fire: () => void): void {
+  private transportError(fire: () => void): void {
     this.clock.at(this.clock.now() + this.connectionLossDetectMs, fire);
   }
 
@@ -557,7 +557,7 @@ export class Simulation {
     const respond = (code: number, body: unknown) => {
       if (!h.stopped) h.actor.send({ type: 'api.response', requestId, tag, code, body });
     };
-    const lost = () => this.transportError(name, what, () => {
+    const lost = () => this.transportError(() => {
       if (h.stopped) return;
       this.note(name, `connection lost: ${what} (no answer after ${this.connectionLossDetectMs / 1000} s)`);
       respond(TRANSPORT_ERROR_CODE, connectionLostStatus(what));
