@@ -24,6 +24,11 @@ export interface ApiPort {
   randomInt(min: number, max: number): number;
   /** A line of explanation for the trace and the story printer. */
   note(text: string): void;
+  /**
+   * The process exits (klog.Fatal after losing leader election, say): it stops at once and the
+   * host (the kubelet running its static pod) starts it again fresh, after its restart back-off.
+   */
+  exit(reason: string): void;
 }
 
 export interface RequestOptions {
@@ -45,6 +50,7 @@ export class RecordingPort implements ApiPort {
   requests: Array<{ id: string; req: ApiRequest; tag: string; afterMs?: number }> = [];
   watches: Array<{ id: string; req: ApiRequest; tag: string }> = [];
   notes: string[] = [];
+  exits: string[] = [];
   time = 0;
   private n = 0;
   request(req: ApiRequest, tag: string, opts?: RequestOptions): string {
@@ -66,5 +72,8 @@ export class RecordingPort implements ApiPort {
   }
   note(text: string): void {
     this.notes.push(text);
+  }
+  exit(reason: string): void {
+    this.exits.push(reason);
   }
 }

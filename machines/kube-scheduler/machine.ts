@@ -2,14 +2,17 @@
  * kube-scheduler: watches pods and nodes, queues unscheduled pods, runs one scheduling cycle at a
  * time (filter, score, pick), assumes the pod on the chosen node, and binds it through
  * pods/binding. Failures write PodScheduled=False and a FailedScheduling event, then back off.
- * Every decision keeps its per-node, per-plugin table for the inspector.
+ * Every decision keeps its per-node, per-plugin table for the inspector. As upstream with its
+ * default --leader-elect, it syncs its informers, then must win the kube-system/kube-scheduler
+ * Lease (`electing`) before it schedules anything; losing the Lease ends the process.
  */
-import { assign, setup } from 'xstate';
+import { assign, enqueueActions, setup } from 'xstate';
 import type { Node, Pod } from '../../src/api/objects.ts';
 import { clone } from '../../src/api/objects.ts';
 import { timestamp } from '../../src/api/time.ts';
 import { Informer, objectKey, type Delta } from '../client/informer.ts';
 import type { ApiEvent, ApiPort } from '../client/port.ts';
+import { LEADER_ELECTION_TAG, leaderElectionMachine, type LeaderElectionParentEvent } from '../client/leader-election.ts';
 import { recordEvent } from '../client/events.ts';
 import { DEFAULT_PROFILE, makeNodeInfo, schedulePod, type NodeInfo, type ScheduleResult } from './framework.ts';
 import { SchedulingQueue } from './queue.ts';
@@ -36,6 +39,8 @@ export interface SchedulerContext {
   cycles: number;
   /** Bugs planted on purpose (the checker's bug zoo, machines/bugs.ts); none by default. */
   bugs: Bugs;
+  /** The node it runs on (the first half of its leader-election identity). */
+  hostname: string;
 }
 
 /**
@@ -118,10 +123,19 @@ function describe(result: ScheduleResult): string {
 export const schedulerMachine = setup({
   types: {
     context: {} as SchedulerContext,
-    input: {} as { port: ApiPort; bugs?: Bugs },
-    events: {} as ApiEvent,
+    input: {} as { port: ApiPort; bugs?: Bugs; hostname?: string },
+    events: {} as ApiEvent | LeaderElectionParentEvent,
   },
+  actors: { leaderElection: leaderElectionMachine },
   actions: {
+    elect: enqueueActions(({ context, enqueue }) => {
+      enqueue.spawnChild('leaderElection', {
+        id: 'leader-election', systemId: 'kube-scheduler/leader-election',
+        input: { port: context.port, lease: 'kube-scheduler', component: SCHEDULER_NAME, hostname: context.hostname },
+      });
+    }),
+    toElector: enqueueActions(({ event, enqueue }) => enqueue.sendTo('leader-election', event)),
+    exit: ({ context }) => context.port.exit('leaderelection lost'),
     startInformers: ({ context }) => {
       context.nodes.start(context.port);
       context.pods.start(context.port);
@@ -187,6 +201,7 @@ export const schedulerMachine = setup({
     }),
   },
   guards: {
+    forElector: ({ event }) => 'tag' in event && event.tag.startsWith(LEADER_ELECTION_TAG),
     synced: ({ context }) => context.nodes.synced && context.pods.synced,
     hasWork: ({ context }) => context.queue.size() > 0,
   },
@@ -204,12 +219,17 @@ export const schedulerMachine = setup({
     startIndex: 0,
     cycles: 0,
     bugs: input.bugs ?? NO_BUGS,
+    hostname: input.hostname ?? 'control-plane',
   }),
   initial: 'starting',
   entry: 'startInformers',
-  on: { '*': { actions: 'observe' } },
+  on: {
+    'leader.lost': { actions: 'exit' },
+    '*': [{ guard: 'forElector', actions: 'toElector' }, { actions: 'observe' }],
+  },
   states: {
-    starting: { always: { guard: 'synced', target: 'idle' } },
+    starting: { always: { guard: 'synced', target: 'electing' } },
+    electing: { entry: 'elect', on: { 'leader.elected': 'idle' } },
     idle: {
       always: { guard: 'hasWork', target: 'scheduling' },
       // flushBackoffQCompleted runs every second while pods are parked.

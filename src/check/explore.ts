@@ -4,7 +4,7 @@
  * delivered at once. A delivery to a component touches only that component and appends to its own
  * outgoing queue, so those deliveries commute, and the only choice left is which sender's head
  * request the API server serves next (the partial-order reduction of issue 5 §3d). Event creates
- * are served eagerly (nothing watches Events). Timers fire only when no request waits: the network
+ * and leader-election Lease requests are served eagerly (nothing else reads them). Timers fire only when no request waits: the network
  * is assumed faster than every timer.
  *
  * Depth-first search by re-execution, never by cloning actors (their contexts hold mutable class
@@ -74,9 +74,13 @@ export interface ExploreReport {
 /** The choice of firing the next timer while requests wait. */
 export const TIME_JUMP = '@timer';
 
-/** Requests that wait for the explorer: everything to kube-apiserver except Event writes. */
+/**
+ * Requests that wait for the explorer: everything to kube-apiserver except Event writes and the
+ * leader-election Leases in kube-system, which only their own elector reads or writes (so serving
+ * them at once commutes with every other delivery).
+ */
 export function holdsRequest(_from: string, to: string, what: string): boolean {
-  return to === 'kube-apiserver' && !/\/events(\/|$)/.test(what);
+  return to === 'kube-apiserver' && !/\/events(\/|$)/.test(what) && !/\/namespaces\/kube-system\/leases(\/|$)/.test(what);
 }
 
 /** Warm-up: quiet for this long (heartbeats aside) means the nodes are up and the informers synced. */

@@ -126,22 +126,45 @@ export interface StabilityOptions {
   boundMs: number;
   /** Virtual time the converged state must then hold. */
   stableMs: number;
+  /**
+   * How long after the faults stop their after-effects may still show (default SETTLE_MS): a
+   * failure detector that was already counting down when a fault healed fires afterwards.
+   */
+  settleMs?: number;
 }
+
+/**
+ * The longest a healed fault's after-effect shows, upstream: the node lifecycle controller marks a
+ * node Unknown 50 s (node monitor grace) after the last heartbeat it observed, checking every
+ * 5 s; a kubelet whose Lease requests were lost during a partition learns it only at its 10 s
+ * client timeout and retries after up to 7 s of back-off, then reposts Ready on its next 10 s
+ * status sync. So a partition that heals 49 s after the last renewal still makes the node
+ * Unknown just after it heals, for a few seconds. 50 + 5 + 10 + 7 + 10 = 82 s; 90 s with slack.
+ */
+export const SETTLE_MS = 90_000;
 
 export interface StabilityResult {
   ok: boolean;
   /** What is still (or again) not reconciled; empty when ok. */
   pending: string[];
-  /** Virtual time at which the cluster converged, if it did. */
+  /** Virtual time at which the cluster converged (for good, when ok), if it did. */
   convergedAt?: number;
   /** When ok is false: whether it never converged or converged and then left. */
   failure?: 'never-converged' | 'not-stable';
+  /** Times it converged and then left again within the settle window (a healed fault's after-effects), with why. */
+  flaps: Array<{ convergedAt: number; leftAt: number; pending: string[] }>;
 }
 
 /**
  * Runs the cluster until it has converged (within `boundMs` of virtual time) and then for
  * `stableMs` more, checking after every step that it stays converged. Call it once faults have
  * stopped and the desired state holds still (no more scenario steps).
+ *
+ * A fault's after-effects may still show during the first `settleMs` after the call (a node going
+ * Unknown just after its partition healed, then Ready again): leaving the converged state within
+ * that window is recorded as a flap and the cluster must converge again (within the same bound);
+ * the converged state must then hold for `stableMs` and at least until the window's end. Leaving
+ * it after the window is a violation.
  */
 export function checkEventuallyStable(cluster: Cluster, opts: StabilityOptions): StabilityResult {
   const sim = cluster.sim;
@@ -157,20 +180,32 @@ export function checkEventuallyStable(cluster: Cluster, opts: StabilityOptions):
     }
     return cached;
   };
-  if (!sim.runUntil(() => pending().length === 0, opts.boundMs)) {
-    return { ok: false, pending: [...pending()], failure: 'never-converged' };
-  }
-  const convergedAt = sim.now();
-  const until = convergedAt + opts.stableMs;
+  const healedAt = sim.now();
+  const deadline = healedAt + opts.boundMs;
+  const settleUntil = healedAt + (opts.settleMs ?? SETTLE_MS);
+  const flaps: StabilityResult['flaps'] = [];
   for (;;) {
-    const next = sim.clock.peekTime();
-    if (next === undefined || next > until) break;
-    sim.step();
-    const p = pending();
-    if (p.length > 0) return { ok: false, pending: [...p], convergedAt, failure: 'not-stable' };
+    if (!sim.runUntil(() => pending().length === 0, Math.max(0, deadline - sim.now()))) {
+      return { ok: false, pending: [...pending()], failure: 'never-converged', flaps };
+    }
+    const convergedAt = sim.now();
+    const until = Math.max(convergedAt + opts.stableMs, settleUntil);
+    let left = false;
+    for (;;) {
+      const next = sim.clock.peekTime();
+      if (next === undefined || next > until) break;
+      sim.step();
+      if (pending().length > 0) {
+        left = true;
+        break;
+      }
+    }
+    if (!left) {
+      if (sim.now() < until) sim.clock.advanceTo(until);
+      if (pending().length === 0) return { ok: true, pending: [], convergedAt, flaps };
+    }
+    const p = [...pending()];
+    if (sim.now() > settleUntil || sim.now() >= deadline) return { ok: false, pending: p, convergedAt, failure: 'not-stable', flaps };
+    flaps.push({ convergedAt, leftAt: sim.now(), pending: p });
   }
-  if (sim.now() < until) sim.clock.advanceTo(until);
-  const p = pending();
-  if (p.length > 0) return { ok: false, pending: [...p], convergedAt, failure: 'not-stable' };
-  return { ok: true, pending: [], convergedAt };
 }

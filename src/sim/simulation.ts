@@ -3,7 +3,7 @@
  * server pipeline and the component actors, wired so that every interaction is a message on the
  * network and every step is a trace event. One seed, one trace.
  */
-import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import { createActor, type AnyActorLogic, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { Subject, type Observable } from 'rxjs';
 import type { KObject } from '../api/objects.ts';
 import { resourceFor, resourceForKind, storagePrefix, type ResourceInfo } from '../api/registry.ts';
@@ -31,6 +31,12 @@ export const COMPACTION_INTERVAL_MS = 5 * 60_000;
  * 15 s (the reason --node-monitor-grace-period must exceed 45 s, kubernetes#121793).
  */
 export const CONNECTION_LOSS_DETECT_MS = 45_000;
+/** A static pod's container that exits is started again at the kubelet's next relist (~1 s)... */
+export const FIRST_RESTART_MS = 1_000;
+/** ...then after the crash-loop back-off: 10 s doubling to 300 s, reset after 10 minutes. */
+export const EXIT_BACKOFF_INITIAL_MS = 10_000;
+export const EXIT_BACKOFF_MAX_MS = 300_000;
+export const EXIT_BACKOFF_RESET_MS = 600_000;
 
 /** The Status a client sees for a request whose connection was lost (code 0: no HTTP answer). */
 export function connectionLostStatus(what: string): { kind: 'Status'; apiVersion: 'v1'; metadata: Record<string, never>; status: 'Failure'; message: string; reason: 'ClientConnectionLost'; code: 0 } {
@@ -46,6 +52,8 @@ export interface SimulationOptions {
   record?: boolean;
   /** Trace every network send and delivery (large); on by default. */
   traceMessages?: boolean;
+  /** Every raw XState inspection event of every actor (the inspector's feed); none by default. */
+  inspect?: (e: InspectionEvent) => void;
 }
 
 export class SimulationError extends Error {}
@@ -110,6 +118,8 @@ export class Simulation {
   private failures: Error[] = [];
   private staleRules: Array<{ who: (name: string) => boolean; lag: number }> = [];
   private requestTaps: RequestTap[] = [];
+  /** Each component's last exit (ApiPort.exit) and how many came in a row, for the restart back-off. */
+  private exits = new Map<string, { at: number; streak: number }>();
   /** How many times each component name was started before. */
   private incarnations = new Map<string, number>();
   /** How long a client takes to notice a lost connection (requests and watch streams). */
@@ -118,6 +128,8 @@ export class Simulation {
   private currentRequest: RequestInfo | undefined;
   /** A checker's hooks (src/sim/probe.ts); none by default. */
   probe: SimProbe | undefined;
+  /** Receives every raw XState inspection event (from `options.inspect`; may be set later, src/inspector). */
+  inspect: ((e: InspectionEvent) => void) | undefined;
 
   constructor(readonly options: SimulationOptions) {
     this.seeds = new Seeds(options.seed);
@@ -153,7 +165,12 @@ export class Simulation {
         if (e.kv.key.startsWith('/registry/events/') && (op === 'create' || (op === 'update' && countOf(e.kv.value) > countOf(e.prevKv?.value)))) this.traceKubeEvent(e.kv.value);
       }
     });
-    const inspect = transitionInspector(() => this.clock.now(), (e) => this.emit(e));
+    this.inspect = options.inspect;
+    const transitions = transitionInspector(() => this.clock.now(), (e) => this.emit(e));
+    const inspect = (e: InspectionEvent): void => {
+      transitions(e);
+      this.inspect?.(e);
+    };
     this.etcdActor = createActor(etcdMachine, { systemId: 'etcd', clock: this.clock, inspect });
     this.apiserverActor = createActor(apiserverMachine, { systemId: 'kube-apiserver', clock: this.clock, inspect });
     this.etcdActor.start();
@@ -214,7 +231,11 @@ export class Simulation {
       logic, input, token: token ?? ADMIN_TOKEN, idPrefix: incarnation === 0 ? name : `${name}@${incarnation}`, nextRequest: 0, nextWatch: 0,
     };
     const port = this.portFor(hosted, rng);
-    const inspect = transitionInspector(() => this.clock.now(), (e) => this.emit(e));
+    const transitions = transitionInspector(() => this.clock.now(), (e) => this.emit(e));
+    const inspect = (e: InspectionEvent): void => {
+      transitions(e);
+      this.inspect?.(e);
+    };
     const actor = createActor(logic, { systemId: name, clock: this.clock, inspect, input: { ...input, port } });
     actor.subscribe({
       error: (err) => {
@@ -233,15 +254,20 @@ export class Simulation {
   stopComponent(name: string): void {
     const h = this.hosted.get(name);
     if (!h) return;
+    this.halt(h);
+    this.hosted.delete(name);
+  }
+
+  /** Stops a component's actor and ends its watches. */
+  private halt(h: Hosted): void {
     h.stopped = true;
     for (const [watchId, w] of h.watches) {
       w.ended = true;
       w.cancel?.();
-      this.probe?.onWatchClosed?.({ component: name, watchId, at: this.clock.now() });
+      this.probe?.onWatchClosed?.({ component: h.name, watchId, at: this.clock.now() });
     }
     h.watches.clear();
     h.actor.stop();
-    this.hosted.delete(name);
   }
 
   /**
@@ -254,6 +280,33 @@ export class Simulation {
     if (!h) throw new SimulationError(`no component ${name} to restart`);
     this.stopComponent(name);
     return this.addComponent(name, h.logic, h.input, h.token);
+  }
+
+  /**
+   * A component's process exits on its own (ApiPort.exit): nothing it does afterwards leaves, it
+   * stops at once (out of its own transition), and it starts again fresh after the kubelet's
+   * restart back-off for a static pod's container: about 1 s for the first exit (the next PLEG
+   * relist), then 10 s doubling to 300 s while it keeps exiting within 10 minutes of its last
+   * exit. A restart fault in the meantime starts it at once.
+   */
+  exitComponent(h: Hosted, reason: string): void {
+    if (h.crashed || h.stopped) return;
+    h.crashed = true;
+    const now = this.clock.now();
+    this.note(h.name, `exited: ${reason}`);
+    const prev = this.exits.get(h.name);
+    const streak = prev && now - prev.at < EXIT_BACKOFF_RESET_MS ? prev.streak + 1 : 0;
+    this.exits.set(h.name, { at: now, streak });
+    const delay = streak === 0 ? FIRST_RESTART_MS : Math.min(EXIT_BACKOFF_INITIAL_MS * 2 ** (streak - 1), EXIT_BACKOFF_MAX_MS);
+    this.clock.at(now, () => {
+      if (this.hosted.get(h.name) !== h || h.stopped) return;
+      this.halt(h);
+    });
+    this.clock.at(now + delay, () => {
+      if (this.hosted.get(h.name) !== h) return;
+      this.note(h.name, `restarted after exiting (back-off ${delay / 1000}s)`);
+      this.restartComponent(h.name);
+    });
   }
 
   /**
@@ -672,6 +725,7 @@ export class Simulation {
       now: () => sim.clock.now(),
       randomInt: (min, max) => rng.int(min, max),
       note: (text) => sim.note(name, text),
+      exit: (reason) => sim.exitComponent(h, reason),
     };
   }
 

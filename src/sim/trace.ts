@@ -80,6 +80,8 @@ export type TraceEvent =
 /** Heartbeat traffic (lease renewals) that does not count as activity for "run until quiet". */
 export function isHeartbeat(e: TraceEvent): boolean {
   if (e.kind === 'transition' && e.actor === 'etcd' && (e.from === 'compacting' || e.to === 'compacting')) return true;
+  // A leader renewing its Lease every 2 s.
+  if (e.kind === 'transition' && e.actor.endsWith('/leader-election') && e.from.startsWith('leading') && e.to.startsWith('leading')) return true;
   if (e.kind === 'write') return e.key.startsWith('/registry/leases/');
   if (e.kind === 'request') return e.path.includes('/leases/');
   if (e.kind === 'send' || e.kind === 'deliver' || e.kind === 'drop') return e.what.includes('leases');

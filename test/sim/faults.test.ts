@@ -102,9 +102,12 @@ describe('fault plans: each fault kind does what it says, in virtual time', () =
     const delivered: WatchDelivery[] = [];
     const closed: Array<{ component: string; watchId: string; at: number }> = [];
     c.sim.probe = { onWatchDelivered: (d) => delivered.push(d), onWatchClosed: (d) => closed.push(d) };
-    applyFaultPlan(c, { faults: [{ kind: 'drop', from: 'kube-apiserver', to: 'kube-scheduler', at: '10s', for: '1s', ratio: [1, 1] }] });
-    applyAt(c, 10_000, [pod('a')]);
+    // Between the scheduler's leader-election renewals (every 2 s, the last at about 10.05 s): a
+    // dropped renewal answer would cost it its Lease and restart it, which is another test.
+    applyFaultPlan(c, { faults: [{ kind: 'drop', from: 'kube-apiserver', to: 'kube-scheduler', at: '10500ms', for: '500ms', ratio: [1, 1] }] });
+    applyAt(c, 10_500, [pod('a')]);
     c.sim.runFor(50_000);
+    expect((of(c, 'drop') as MessageEvent[]).filter((m) => m.what.includes('leases'))).toEqual([]);
     const lostEvent = (of(c, 'drop') as MessageEvent[]).find((m) => m.to === 'kube-scheduler' && m.what.startsWith('watch ADDED Pod default/a'))!;
     expect(lostEvent.t).toBeGreaterThanOrEqual(10_000);
     expect(c.pod('default', 'a')?.spec.nodeName).toBeUndefined();
@@ -128,7 +131,10 @@ describe('fault plans: each fault kind does what it says, in virtual time', () =
     applyFaultPlan(c, { faults: [
       { kind: 'duplicate', from: 'client', to: 'kube-apiserver', at: '1s', for: '5s', ratio: [1, 1] },
       { kind: 'duplicate', from: 'kube-apiserver', to: 'client', at: '10s', for: '5s', ratio: [1, 1] },
-      { kind: 'duplicate', from: 'kube-apiserver', to: 'kube-scheduler', at: '0s', for: '60s', ratio: [1, 1] },
+      // Around the two bindings only: duplicated answers to every request for 10 s would fail the
+      // scheduler's Lease renewals (each update's second answer is a 409) and cost it its Lease.
+      { kind: 'duplicate', from: 'kube-apiserver', to: 'kube-scheduler', at: '1500ms', for: '4s', ratio: [1, 1] },
+      { kind: 'duplicate', from: 'kube-apiserver', to: 'kube-scheduler', at: '11500ms', for: '4s', ratio: [1, 1] },
     ] });
     c.sim.runFor(2000);
     const answers: ApiResponse[] = [];
@@ -289,29 +295,53 @@ describe('fault plans: each fault kind does what it says, in virtual time', () =
   });
 
   it('etcdUnavailable: the API server answers 503, informers back off instead of spinning, and recover after', () => {
-    const c = cluster();
+    // kube-proxy: an informer client that does not leader-elect (the scheduler would exit, below).
+    const c = new Cluster({ seed: 1, nodes: [{ name: 'worker-1' }] });
     applyFaultPlan(c, { faults: [
       { kind: 'etcdUnavailable', at: '10s', for: '40s' },
-      { kind: 'cutWatch', component: 'kube-scheduler', at: '10s' },
+      { kind: 'cutWatch', component: 'kube-proxy/worker-1', at: '10s' },
     ] });
     // The last try before the heal may back off 25.6 s plus jitter: allow for it.
     c.sim.runFor(110_000);
     const reqs = of(c, 'request') as RequestEvent[];
     const failed = reqs.filter((r) => r.t >= 10_000 && r.t < 50_000 && r.code === 503);
     expect(failed.length).toBeGreaterThan(0);
-    const schedulerLists = reqs.filter((r) => r.from === 'kube-scheduler' && r.verb === 'list' && r.t >= 10_000);
-    const inOutage = schedulerLists.filter((r) => r.t < 50_000);
+    const proxyLists = reqs.filter((r) => r.from === 'kube-proxy/worker-1' && r.verb === 'list' && r.t >= 10_000);
+    const inOutage = proxyLists.filter((r) => r.t < 50_000);
     expect(inOutage.every((r) => r.code === 503)).toBe(true);
     // Two informers, each backing off 0.8, 1.6, 3.2, 6.4, 12.8, 25.6 s (+ jitter): a handful of tries, not thousands.
     expect(inOutage.length).toBeGreaterThanOrEqual(4);
     expect(inOutage.length).toBeLessThanOrEqual(12);
-    expect(schedulerLists.filter((r) => r.t >= 50_000).map((r) => r.code)).toEqual([200, 200]);
+    expect(proxyLists.filter((r) => r.t >= 50_000).map((r) => r.code)).toEqual([200, 200]);
     // Each informer's tries spread out: every gap at least doubles the 800 ms start.
-    const pods = inOutage.filter((r) => r.path === '/api/v1/pods').map((r) => r.t);
-    const gaps = pods.slice(1).map((t, i) => t - pods[i]!);
+    const services = inOutage.filter((r) => r.path === '/api/v1/services').map((r) => r.t);
+    const gaps = services.slice(1).map((t, i) => t - services[i]!);
     gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(800 * 2 ** (i + 1)));
     expect(c.sim.etcdActor.getSnapshot().value).toBe('serving');
     expect(faults(c).filter((e) => e.fault === 'etcdUnavailable').map((e) => [e.t, e.action])).toEqual([[10_000, 'start'], [50_000, 'end']]);
+  });
+
+  it('etcdUnavailable: kube-scheduler and kube-controller-manager cannot renew their Leases, exit after the 10 s renew deadline, and lead again once etcd is back', () => {
+    const c = cluster();
+    applyFaultPlan(c, { faults: [{ kind: 'etcdUnavailable', at: '10s', for: '40s' }] });
+    c.sim.runFor(120_000);
+    const notes = of(c, 'note') as NoteEvent[];
+    for (const name of ['kube-scheduler', 'kube-controller-manager']) {
+      const exits = notes.filter((n) => n.actor === name && n.text === 'exited: leaderelection lost');
+      expect(exits).toHaveLength(1);
+      // The last renewal before the outage was at most 2 s before it; the deadline is 10 s after the round began.
+      expect(exits[0]!.t).toBeGreaterThan(10_000 + 8_000);
+      expect(exits[0]!.t).toBeLessThan(10_000 + 12_100);
+      const acquired = notes.filter((n) => n.actor === name && n.text.startsWith('successfully acquired lease'));
+      expect(acquired).toHaveLength(2);
+      // A new process has a new identity: it waits out the old holder's 15 s from when it first saw the Lease (after etcd is back).
+      expect(acquired[1]!.t).toBeGreaterThan(50_000 + 15_000);
+      expect(acquired[1]!.text).not.toBe(acquired[0]!.text);
+    }
+    const lease = c.sim.get('leases', 'kube-system', 'kube-scheduler', 'coordination.k8s.io') as KObject & { spec: { leaseTransitions: number; holderIdentity: string } };
+    expect(lease.spec.leaseTransitions).toBe(1);
+    expect(c.sim.component('kube-scheduler')!.getSnapshot().value).toBe('idle');
+    expect(c.sim.component('kube-controller-manager')!.getSnapshot().value).toBe('running');
   });
 
   it('heals: windows end at healAt when it comes first, open windows close at an explicit healAt, later faults are skipped', () => {

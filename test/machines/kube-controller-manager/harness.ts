@@ -53,6 +53,17 @@ export class Harness {
     return obj;
   }
 
+  /** Answers the leader-election GET (no Lease yet) and then its create: the component leads. */
+  elect(): void {
+    const get = [...this.port.requests].reverse().find((r) => r.tag === 'leader-election:get');
+    if (!get) throw new Error('no leader-election GET');
+    this.respond(get, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
+    const create = [...this.port.requests].reverse().find((r) => r.tag === 'leader-election:create');
+    if (!create) throw new Error('no leader-election create');
+    const lease = create.req.body as KObject;
+    this.respond(create, 201, { ...lease, metadata: { ...lease.metadata, uid: 'lease-uid', resourceVersion: String(++this.rv) } });
+  }
+
   respond(sent: Sent, code: number, body: unknown = {}): void {
     this.actor.send({ type: 'api.response', requestId: sent.id, tag: sent.tag, code, body });
   }
@@ -61,7 +72,7 @@ export class Harness {
   sent(options: { events?: boolean } = {}): Sent[] {
     const out = this.port.requests.slice(this.cursor);
     this.cursor = this.port.requests.length;
-    return out.filter((r) => r.req.verb !== 'list' && (options.events || r.req.resource !== 'events'));
+    return out.filter((r) => r.req.verb !== 'list' && (options.events || r.req.resource !== 'events') && !r.tag.startsWith('leader-election:'));
   }
 
   /** Event reasons and messages sent since the last `sent` (call before it). */

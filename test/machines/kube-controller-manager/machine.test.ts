@@ -18,15 +18,21 @@ const INFORMERS: Record<string, string[]> = {
 describe('kube-controller-manager', () => {
   it('spawns every controller as kube-controller-manager/<name> on one shared port', () => {
     const h = new Harness(kubeControllerManagerMachine);
+    // Leader election first (--leader-elect): no controller runs before the Lease is won.
+    expect(h.state()).toBe('electing');
+    expect(h.port.requests.map((r) => r.tag)).toEqual(['leader-election:get']);
+    expect(h.actor.system.get('kube-controller-manager/replicaset')).toBeUndefined();
+    h.elect();
     const system = h.actor.system;
     for (const name of Object.keys(CONTROLLERS)) expect(system.get(`kube-controller-manager/${name}`)).toBeDefined();
-    const lists = h.port.requests.map((r) => r.tag.replace(/^informer:(.*):list$/, '$1'));
+    const lists = h.port.requests.filter((r) => r.tag.startsWith('informer:')).map((r) => r.tag.replace(/^informer:(.*):list$/, '$1'));
     expect(lists).toEqual(Object.values(INFORMERS).flat());
     expect(h.state()).toBe('starting');
   });
 
   it('is running once every controller has synced, and routes events to the controller that asked', () => {
     const h = new Harness(kubeControllerManagerMachine);
+    h.elect();
     for (const names of Object.values(INFORMERS)) for (const n of names) {
       expect(h.state()).toBe('starting');
       h.list(n, n === 'replicaset/replicasets' ? [replicaSet('web', 1)] : []);
@@ -38,7 +44,8 @@ describe('kube-controller-manager', () => {
 
   it('runs only the controllers asked for', () => {
     const h = new Harness(kubeControllerManagerMachine, { controllers: ['nodeipam'] });
-    expect(h.port.requests.map((r) => r.tag)).toEqual(['informer:nodeipam/nodes:list']);
+    h.elect();
+    expect(h.port.requests.map((r) => r.tag).filter((t) => t.startsWith('informer:'))).toEqual(['informer:nodeipam/nodes:list']);
     expect(h.actor.system.get('kube-controller-manager/replicaset')).toBeUndefined();
     h.list('nodeipam/nodes', []);
     expect(h.state()).toBe('running');

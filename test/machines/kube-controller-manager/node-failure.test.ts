@@ -110,17 +110,17 @@ describe('a node that dies and comes back (node lifecycle and taint eviction, 1.
 
     // The last Lease renewal before the stop; the controller saw it at its next pass (<= 5 s later).
     const lastLease = tl.leases.filter((t) => t < 60 * S).at(-1)!;
-    expect(lastLease).toBe(50_057);
+    expect(lastLease).toBe(50_066);
     const probe = nlc.health.get('worker-1')!.probeTimestampMs;
     expect(probe).toBeGreaterThan(lastLease);
     expect(probe).toBeLessThanOrEqual(lastLease + 5 * S);
-    expect(probe).toBe(55_008);
+    expect(probe).toBe(55_020);
 
     // Ready Unknown at the first pass strictly after probe + 50 s: 55 s after the probe here.
     const unknown = tl.get('ready Unknown');
     expect(unknown).toBeGreaterThan(probe + 50 * S);
     expect(unknown).toBeLessThanOrEqual(probe + 55 * S + 20);
-    expect(unknown).toBe(110_012);
+    expect(unknown).toBe(110_023);
     const node = sim.get('nodes', undefined, 'worker-1') as Node;
     expect(node.status!.conditions!.find((c) => c.type === 'Ready')).toMatchObject({
       status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: '2026-01-01T00:01:50Z',
@@ -141,7 +141,7 @@ describe('a node that dies and comes back (node lifecycle and taint eviction, 1.
     const noExecute = tl.get('unreachable:NoExecute');
     expect(noExecute).toBeGreaterThan(unknown + 5 * S);
     expect(noExecute).toBeLessThan(unknown + 5 * S + 150);
-    expect(noExecute).toBe(115_117);
+    expect(noExecute).toBe(115_126);
     expect(fromTimestamp(((sim.get('nodes', undefined, 'worker-1') as Node).spec.taints ?? []).find((t) => t.effect === 'NoExecute')!.timeAdded!)).toBe(115 * S);
 
     // Eviction: 300 s (the default tolerationSeconds) after the taint-eviction controller saw the taint.
@@ -156,7 +156,7 @@ describe('a node that dies and comes back (node lifecycle and taint eviction, 1.
       // Nobody confirms the deletion on a dead node: the pod stays Terminating.
       expect(p.metadata.deletionTimestamp).toBeDefined();
     }
-    expect(tl.get('solo deleted')).toBe(415_138);
+    expect(tl.get('solo deleted')).toBe(415_142);
     expect(te.workers.get('default/solo')).toBeNull();
     // The Deployment's pod is replaced on a live node at once, Running within seconds.
     const running = cluster.pods('default').filter((p) => p.metadata.labels?.['app'] === 'web' && p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
@@ -175,7 +175,7 @@ describe('a node that dies and comes back (node lifecycle and taint eviction, 1.
     const untainted = tl.get('no unreachable:NoExecute again');
     expect(untainted).toBeGreaterThan(tl.get('ready True again'));
     expect(untainted - tl.get('ready True again')).toBeLessThanOrEqual(5 * S + 20);
-    expect(untainted).toBe(485_030);
+    expect(untainted).toBe(485_039);
     for (const v of victims) expect(cluster.pod('default', v)).toBeUndefined();
     expect((sim.get('nodes', undefined, 'worker-1') as Node).spec.taints ?? []).toEqual([]);
     // The IPs the dead pods held are free again; none is handed out twice.
@@ -196,7 +196,7 @@ describe('a node that dies and comes back (node lifecycle and taint eviction, 1.
     sim.runUntilTime(200 * S);
     expect(podsOn(cluster, 'worker-1').every((p) => p.status!.conditions!.some((c) => c.type === 'Ready' && c.status === 'False'))).toBe(true);
     const { te } = controllers(cluster);
-    expect(te.scheduledAt('default', 'solo')).toBe(415_121);
+    expect(te.scheduledAt('default', 'solo')).toBe(415_129);
     tl.phase = ' again';
     cluster.startNode('worker-1');
     sim.runUntilTime(230 * S);
