@@ -49,7 +49,13 @@ export type ContainerEvent =
   /** A failed start will be retried: the reason cache shows RunContainerError until then. */
   | { type: 'run.failed' }
   /** The pod ended while the runtime could not report this container. */
-  | { type: 'lost' };
+  | { type: 'lost' }
+  /**
+   * The runtime no longer has the container while the pod goes on (its node lost its disk): it
+   * waits to be created again, its last state ContainerStatusUnknown if it was running
+   * (machines/pod/lost-runtime.ts).
+   */
+  | { type: 'runtime.lost' };
 
 export type ContainerEventType = ContainerEvent['type'];
 
@@ -65,6 +71,7 @@ const toWaiting = {
   'exited.startError': '#container.Terminated.StartError',
   started: '#container.Running',
   lost: '#container.Terminated.ContainerStatusUnknown',
+  'runtime.lost': '#container.Waiting.ContainerCreating',
 } as const;
 
 export const containerMachine = setup({
@@ -99,6 +106,7 @@ export const containerMachine = setup({
         'exited.error': 'Terminated.Error',
         'exited.oomKilled': 'Terminated.OOMKilled',
         lost: 'Terminated.ContainerStatusUnknown',
+        'runtime.lost': '#container.Waiting.ContainerCreating',
       },
       states: {
         Starting: { on: { 'startup.succeeded': 'Unready' } },

@@ -39,8 +39,14 @@ export class DeploymentController extends InformerController<Pending> {
     if (!this.readyToSync(key, d, now)) return;
     const rss = (this.replicaSets.list() as ReplicaSet[]).filter((rs) => rs.metadata.namespace === namespace && isControlledBy(rs, d.metadata.uid));
     const plan = planDeployment(d, rss, now);
-    if (plan.requeueAtMs !== undefined) this.queue.addAfter(key, plan.requeueAtMs);
     if (plan.steps.length === 0) this.queue.forget(key);
+    // requeueStuckDeployment: less than a second to the progress deadline (or past it) is
+    // enqueueRateLimited, not an immediate re-add (a stuck rollout resyncs at most 10 times a
+    // second once the limiter's burst is spent); otherwise a check a second after the deadline.
+    if (plan.requeueAtMs !== undefined) {
+      if (plan.requeueAtMs - 1000 - now < 1000) this.queue.addRateLimited(key, now);
+      else this.queue.addAfter(key, plan.requeueAtMs);
+    }
     for (const step of plan.steps) this.execute(key, d, step);
   }
 

@@ -11,8 +11,21 @@ export const RETRY_BASE_MS = 1000;
 /** Retry delays stop doubling here. */
 export const RETRY_MAX_MS = 60_000;
 
+/**
+ * workqueue.DefaultControllerRateLimiter, which AddRateLimited uses: the larger of a per-key
+ * exponential delay (5 ms doubling to 1000 s, reset by Forget) and an overall token bucket of
+ * 10 per second with a burst of 100 (rate.Limiter.Reserve: a token may be taken ahead, the caller
+ * waits for it).
+ */
+export const RATE_LIMIT_BASE_MS = 5;
+export const RATE_LIMIT_MAX_MS = 1_000_000;
+export const RATE_LIMIT_QPS = 10;
+export const RATE_LIMIT_BURST = 100;
+
 export class WorkQueue {
   private ready = new Set<string>();
+  private limited = new Map<string, number>();
+  private bucket: { tokens: number; atMs: number } | undefined;
   private later = new Map<string, number>();
   private busy = new Map<string, number>();
   private dirty = new Set<string>();
@@ -39,9 +52,24 @@ export class WorkQueue {
     return delayMs;
   }
 
+  /** AddRateLimited: queues the key after DefaultControllerRateLimiter's delay. Returns the delay. */
+  addRateLimited(key: string, nowMs: number): number {
+    const n = this.limited.get(key) ?? 0;
+    this.limited.set(key, n + 1);
+    const perItem = Math.min(RATE_LIMIT_BASE_MS * 2 ** n, RATE_LIMIT_MAX_MS);
+    const b = this.bucket ?? { tokens: RATE_LIMIT_BURST, atMs: nowMs };
+    const tokens = Math.min(RATE_LIMIT_BURST, b.tokens + (Math.max(0, nowMs - b.atMs) / 1000) * RATE_LIMIT_QPS) - 1;
+    this.bucket = { tokens, atMs: Math.max(nowMs, b.atMs) };
+    const overall = tokens >= 0 ? 0 : Math.ceil((-tokens / RATE_LIMIT_QPS) * 1000);
+    const delayMs = Math.max(perItem, overall);
+    this.addAfter(key, nowMs + delayMs);
+    return delayMs;
+  }
+
   /** Resets a key's backoff (its last sync converged). */
   forget(key: string): void {
     this.failures.delete(key);
+    this.limited.delete(key);
   }
 
   /** The next key to work on, or undefined. */

@@ -47,7 +47,11 @@ function startPod(ctx: KubeletContext, fx: KubeletEffects, pod: Pod): void {
   const admission = admitPod(admissionNode(ctx), admittedPods(ctx), pod);
   entry.alive = true;
   entry.admitted = admission.admit;
-  fx.spawnWorker(entry.workerId, { pod, behaviours, now: () => ctx.port.now(), notifyParent: true });
+  // Running here per the API, unknown to the runtime: the node lost its disk. Start it over.
+  const lost = ctx.disk && known === undefined && pod.status?.phase === 'Running';
+  if (lost) ctx.port.note(`pod ${entry.key}: the runtime has no sandbox for it; starting it over`);
+  fx.spawnWorker(entry.workerId, { pod, behaviours, now: () => ctx.port.now(), notifyParent: true, ...(lost ? { lostRuntime: pod.status! } : {}) });
+  if (lost && admission.admit) podEvent(ctx, entry, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
   fx.sendWorker(entry.workerId, { type: 'pod.bound', nodeName: ctx.config.name, hostIP: internalIPOf(ctx.config) });
   if (admission.admit) {
     fx.sendWorker(entry.workerId, { type: 'pod.admitted' });

@@ -52,6 +52,11 @@ export interface ContainerRecord {
   postStartError?: string;
   /** A kill in progress (termination.ts): preStop, the sidecar turn, SIGTERM and SIGKILL. */
   kill?: KillState;
+  /**
+   * The status already counts the next start as a restart (a container the runtime lost while it
+   * ran: lost-runtime.ts), so the start does not count it again.
+   */
+  restartCounted?: boolean;
 }
 
 /** A started process whose postStart hook holds its status. */
@@ -197,11 +202,11 @@ export function markStarted(r: ContainerRecord, f: StartedFacts): ContainerRecor
   const readyNow = r.kind !== 'init' && started && !f.readinessProbe && !readyDelayPending(r, 0);
   const events: ContainerEventType[] = ['started', ...(started ? ['startup.succeeded' as const] : []), ...(readyNow ? ['readiness.succeeded' as const] : [])];
   return {
-    ...r, run: 'running', state: step(r, ...events), killedBy: undefined,
+    ...r, run: 'running', state: step(r, ...events), killedBy: undefined, restartCounted: undefined,
     ...(f.atMs !== undefined ? { startedAtMs: f.atMs } : {}),
     status: {
       ...prev, state: { running: { startedAt: f.at } }, lastState, ready: readyNow, started,
-      restartCount: hasRun(prev) ? prev.restartCount + 1 : prev.restartCount,
+      restartCount: hasRun(prev) && !r.restartCounted ? prev.restartCount + 1 : prev.restartCount,
       image: f.image ?? prev.image, imageID: f.imageID ?? prev.imageID, containerID: f.containerID,
     },
   };
@@ -242,8 +247,8 @@ export function markExited(r: ContainerRecord, exitCode: number, at: string, atM
   const event: ContainerEventType = reason === 'OOMKilled' ? 'exited.oomKilled' : reason === 'StartError' ? 'exited.startError' : exitCode === 0 ? 'exited.completed' : 'exited.error';
   const events: ContainerEventType[] = r.state.startsWith('Running') || reason === 'StartError' ? [event] : ['started', event];
   const lastState = neverShown && prev.state.terminated ? { terminated: prev.state.terminated } : prev.lastState;
-  const restartCount = neverShown && hasRun(prev) ? prev.restartCount + 1 : prev.restartCount;
-  return { ...r, run, exitedAtMs: atMs, state: step(r, ...events), status: { ...prev, state: { terminated: t }, lastState, restartCount, ready: r.kind === 'init' && exitCode === 0, started: false } };
+  const restartCount = neverShown && hasRun(prev) && !r.restartCounted ? prev.restartCount + 1 : prev.restartCount;
+  return { ...r, run, exitedAtMs: atMs, restartCounted: undefined, state: step(r, ...events), status: { ...prev, state: { terminated: t }, lastState, restartCount, ready: r.kind === 'init' && exitCode === 0, started: false } };
 }
 
 /** Waiting with a reason (ErrImagePull, CrashLoopBackOff...); a previous exit moves to lastState. */

@@ -29,6 +29,7 @@ import { configFailed, postStartDone, preStopDone, stopSidecars, turnTimeout } f
 import { containerProbed } from './probe-steps.ts';
 import type { ProbeKind } from './probes.ts';
 import { resumedContext, resumeRunning } from './resume.ts';
+import { lostRuntimeContext } from './lost-runtime.ts';
 import { phaseOf, statusFromSource, type PodStatusSource } from './status.ts';
 import {
   backOffExpired, beginTermination, containerExited, containerStarted, containerStartFailed, pullFailed, startCursor, Step, synced, terminationOutcome,
@@ -47,6 +48,12 @@ export interface PodMachineInput {
    * the containers from this status instead of starting them (resume.ts).
    */
   resume?: PodStatus;
+  /**
+   * The API shows the pod Running here but the runtime has none of it (the node lost its disk):
+   * start over with a new sandbox, the container statuses carried over from this status as
+   * upstream does, so the phase stays Running (lost-runtime.ts).
+   */
+  lostRuntime?: PodStatus;
 }
 
 interface Who { pod: string; uid: string }
@@ -226,7 +233,9 @@ export const podMachine = setup({
     liveContainer: ({ context, event }) => runIs(context, event, 'running', 'stopping'),
     runningUnready: ({ context, event }) => runIs(context, event, 'running') && findRecord(context, containerOf(event))!.status.started === true && !findRecord(context, containerOf(event))!.status.ready,
     backingOff: ({ context, event }) => !context.terminal && runIs(context, event, 'backOff'),
-    phaseRunning: ({ context }) => phaseOf(context) === 'Running',
+    // Every container attempted on a ready sandbox: always so when getPhase says Running, except
+    // for a pod started over after its runtime was lost, whose carried statuses say Running early.
+    phaseRunning: ({ context }) => phaseOf(context) === 'Running' && context.sandbox.ready && context.containers.every((r) => r.run !== 'notStarted'),
     phaseSucceeded: ({ context }) => phaseOf(context) === 'Succeeded',
     phaseFailed: ({ context }) => phaseOf(context) === 'Failed',
     initDone: ({ context }) => context.cursor >= context.init.length,
@@ -263,6 +272,7 @@ export const podMachine = setup({
     now: input.now ?? (() => 0),
     notifyParent: input.notifyParent ?? false,
     ...(input.resume ? resumedContext(input.pod, input.behaviours ?? {}, input.resume, (input.now ?? (() => 0))()) : {}),
+    ...(input.lostRuntime ? lostRuntimeContext(input.pod, input.behaviours ?? {}, input.lostRuntime) : {}),
   }),
   entry: 'resume',
   initial: 'Pending',

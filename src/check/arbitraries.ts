@@ -143,10 +143,9 @@ export function faultArb(kind: FaultKind, ctx: FaultContext): fc.Arbitrary<Fault
   const link = fc.tuple(comp, fc.boolean()).map(([c, toApi]) => (toApi ? { from: c, to: apiserver } : { from: apiserver, to: c }));
   switch (kind) {
     case 'crashNode':
-      // Disks survive a crash in the swarm: a node that loses its disk re-creates its pods' sandboxes
-      // and its kubelet recomputes them Pending from Running, which the pod-phase invariant rejects
-      // (upstream's kubelet does the same; see docs/CHECKING.md). Plans may still ask for disk: lost.
-      return fc.record({ kind: fc.constant('crashNode' as const), node: fc.constantFrom(...ctx.nodes), at, for: dur, disk: fc.constant('kept' as const) });
+      // A node may come back with its disk (a kubelet or machine restart: the runtime adopts its
+      // containers) or without it (a reboot that cleared the runtime: its pods start over).
+      return fc.record({ kind: fc.constant('crashNode' as const), node: fc.constantFrom(...ctx.nodes), at, for: dur, disk: fc.constantFrom('kept' as const, 'lost' as const) });
     case 'partition':
       return fc.record({ kind: fc.constant('partition' as const), component: comp, at, for: dur });
     case 'delay':

@@ -127,11 +127,18 @@ describe('container-state-transitions-legal', () => {
     h.write('update', podKey('web'), withStatus(running('web', 1000)), withStatus(waiting('ContainerCreating')));
     expect(h.violations()[0]!.message).toContain('Running.Ready -> Waiting.ContainerCreating is not a path');
     h.write('update', podKey('web'), withStatus(terminated(2)), withStatus(running('web', 5000, 2)));
-    expect(h.violations()[1]!.message).toContain('without a restart');
+    expect(h.violations()[2]!.message).toContain('without a restart');
     h.write('update', podKey('web'), withStatus(running('web', 1000, 3)), withStatus(running('web', 1000, 2)));
-    expect(h.violations()[2]!.message).toContain('restartCount went down');
+    expect(h.violations()[3]!.message).toContain('restartCount went down');
     h.write('update', podKey('web'), withStatus(waiting('ContainerCreating')), withStatus(waiting('NoSuchReason')));
-    expect(h.violations()[3]!.message).toContain('does not have');
+    expect(h.violations()[4]!.message).toContain('does not have');
+    expect(h.violations()[1]!.message).toContain('without a last state');
+    // The runtime lost it (a node back without its disk): ContainerCreating again, with the ContainerStatusUnknown last state.
+    const lost = waiting('ContainerCreating');
+    const unknown = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was deleted.  The container used to be Running' };
+    const before = h.violations().length;
+    h.write('update', podKey('web'), withStatus(running('web', 1000)), withStatus({ ...lost, lastState: { terminated: unknown }, restartCount: 1 }));
+    expect(h.violations()).toHaveLength(before);
     expect(new Set(h.ids())).toEqual(new Set(['container-state-transitions-legal']));
   });
 });

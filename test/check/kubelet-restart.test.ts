@@ -25,4 +25,36 @@ describe('a kubelet restart adopts pods from the runtime', () => {
     expect(pod.status!.containerStatuses![0]!.restartCount).toBe(1);
     expect(pod.status!.containerStatuses![0]!.state.running).toBeDefined();
   });
+
+  it('a node back without its disk starts its pods over, and they stay Running (convertToAPIContainerStatuses\' ContainerStatusUnknown rule)', () => {
+    const cluster = new Cluster({ seed: 4, nodes: [{ name: 'worker-1' }] });
+    const checker = new Checker().attach(cluster);
+    cluster.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } } as unknown as Pod]);
+    cluster.sim.runUntil(() => cluster.pod('default', 'solo')?.status?.phase === 'Running', 30_000);
+    const before = cluster.pod('default', 'solo')!;
+    const phases = new Set<string>();
+    const seen = () => {
+      phases.add(cluster.pod('default', 'solo')?.status?.phase ?? '');
+      return false;
+    };
+    cluster.stopNode('worker-1');
+    cluster.sim.runUntil(seen, 10_000);
+    cluster.startNode('worker-1', { disk: 'lost' });
+    // Back before the node monitor grace runs out: the kubelet finds the pod in the API, not in its runtime.
+    const restarted = () => {
+      seen();
+      const running = cluster.pod('default', 'solo')?.status?.containerStatuses?.[0]?.state.running;
+      return running !== undefined && running.startedAt !== before.status!.containerStatuses![0]!.state.running!.startedAt;
+    };
+    expect(cluster.sim.runUntil(restarted, 60_000)).toBe(true);
+    expect(checker.violations).toEqual([]);
+    expect([...phases]).toEqual(['Running']);
+    const pod = cluster.pod('default', 'solo')!;
+    const c = pod.status!.containerStatuses![0]!;
+    expect(c.restartCount).toBe(1);
+    expect(c.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was deleted.  The container used to be Running' });
+    expect(pod.status!.podIP).toBeDefined();
+    const events = cluster.sim.trace().filter((e) => e.kind === 'k8s-event' && e.object === 'Pod/default/solo').map((e) => (e as { reason: string }).reason);
+    expect(events).toContain('SandboxChanged');
+  });
 });

@@ -3,7 +3,7 @@
  * (machines/container/machine.ts): read both statuses back to machine states (stateOfStatus) and
  * require a path between them, since several steps may fall between two status writes. A
  * container shown Terminated that is shown Running again was restarted, so its restartCount
- * grew; restartCount never goes down.
+ * grew; restartCount never goes down; one shown Running that waits again shows its last state.
  */
 import type { ContainerStatus, Pod } from '../../api/objects.ts';
 import { CONTAINER_STATES, containerMachine, nextContainerState, stateOfStatus, type ContainerEventType } from '../../../machines/container/machine.ts';
@@ -12,11 +12,15 @@ import { sameObject } from '../objects.ts';
 
 interface NodeLike { states: Record<string, NodeLike>; transitions: Map<string, unknown> }
 
-/** Every event type the machine handles somewhere. */
+/**
+ * Every event type the machine handles somewhere, but `runtime.lost`: that edge (back to
+ * ContainerCreating when the node lost the runtime's state) is legal only with the last state it
+ * leaves, checked on its own below; in the reachability walk it would join every state to every other.
+ */
 function eventTypes(): ContainerEventType[] {
   const out = new Set<string>();
   const walk = (n: NodeLike) => {
-    for (const t of n.transitions.keys()) out.add(t);
+    for (const t of n.transitions.keys()) if (t !== 'runtime.lost') out.add(t);
     for (const c of Object.values(n.states)) walk(c);
   };
   walk(containerMachine.root as unknown as NodeLike);
@@ -79,7 +83,13 @@ export const containerStateTransitionsLegal = invariant({
       const from = stateOfStatus(p);
       if (from === undefined) continue;
       if (n.restartCount < p.restartCount) out.push(`container ${n.name}: restartCount went down from ${p.restartCount} to ${n.restartCount}`);
-      if (from !== to && !REACH.get(from)!.has(to)) out.push(`container ${n.name}: ${from} -> ${to} is not a path of the container machine`);
+      const runtimeLost = (to === 'Waiting.ContainerCreating' || to === 'Waiting.PodInitializing') && n.lastState.terminated !== undefined;
+      if (from !== to && !REACH.get(from)!.has(to) && !runtimeLost) out.push(`container ${n.name}: ${from} -> ${to} is not a path of the container machine`);
+      // A container that ran and now waits shows how its run ended (a crash's exit, or the
+      // ContainerStatusUnknown that convertToAPIContainerStatuses gives one the runtime lost).
+      if (from.startsWith('Running') && to.startsWith('Waiting') && !n.lastState.terminated) {
+        out.push(`container ${n.name}: ${from} -> ${to} without a last state showing how the run ended`);
+      }
       if (from.startsWith('Terminated') && to.startsWith('Running') && n.restartCount <= p.restartCount) {
         out.push(`container ${n.name}: ${from} -> ${to} without a restart (restartCount stayed ${n.restartCount})`);
       }

@@ -60,6 +60,31 @@ describe('kube-controller-manager in a simulated cluster', () => {
     expect((sim.get('deployments', 'default', 'web', 'apps') as KObject).metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('1');
   });
 
+  it('a complete rollout that loses a pod past its progress deadline resyncs rate-limited (requeueStuckDeployment\'s enqueueRateLimited), never in a zero-time loop', () => {
+    // Found by `kubelife check examples/node-failure.yaml --faults swarm --runs 100 --seed 11`: the
+    // simulation hung at one virtual instant, the deployment controller re-adding its key "now" forever.
+    const sim = cluster();
+    sim.createDirect({ ...strip(deployment('web', 2)), spec: { ...deployment('web', 2).spec, progressDeadlineSeconds: 30 } } as KObject);
+    sim.runFor(2000);
+    runPods(sim);
+    sim.runFor(5000);
+    expect((sim.get('deployments', 'default', 'web', 'apps') as Deployment).status?.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('NewReplicaSetAvailable');
+    // One pod turns unready: the rollout is no longer complete, but NewReplicaSetAvailable never times out.
+    const victim = sim.list('pods')[0] as Pod;
+    admin(sim, { verb: 'update', group: '', version: 'v1', resource: 'pods', namespace: 'default', name: victim.metadata.name, subresource: 'status',
+      body: { ...victim, status: { ...victim.status, conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: '2026-01-01T00:00:07Z' }] } } });
+    const syncs = () => (sim.component('kube-controller-manager')!.system.get('kube-controller-manager/deployment')!.getSnapshot() as { context: { syncs: number } }).context.syncs;
+    sim.runFor(40_000); // past the deadline (about 37 s)
+    const before = syncs();
+    const t0 = sim.now();
+    sim.runFor(60_000);
+    expect(sim.now()).toBe(t0 + 60_000);
+    const n = syncs() - before;
+    // At most the limiter's burst (100) plus 10 a second; at least one check a second.
+    expect(n).toBeGreaterThan(60);
+    expect(n).toBeLessThanOrEqual(100 + 10 * 60 + 1);
+  });
+
   it('reports a complete rollout once the pods are ready, and fills the Service endpoints', () => {
     const sim = cluster();
     sim.createDirect(strip(deployment('web', 2)));
