@@ -14,6 +14,9 @@ import type { KObject } from '../api/objects.ts';
 import { Cluster, defaultNodes } from '../sim/cluster.ts';
 import { ADMIN_TOKEN, SimulationError } from '../sim/simulation.ts';
 import { createHandler, type TableHook } from './http.ts';
+import { isHeartbeat } from '../sim/trace.ts';
+import { LiveHub, type ClockControl } from '../inspector/hub.ts';
+import { startInspector, type RunningInspector } from '../inspector/server.ts';
 
 export interface Certificates {
   caCert: string;
@@ -79,6 +82,8 @@ export interface UpOptions {
   /** Wall ms between watch BOOKMARKs (default 60,000) and between polls of `logs -f` (default 100). */
   bookmarkIntervalMs?: number;
   logPollMs?: number;
+  /** Serve the inspector page (src/inspector) on this port of 127.0.0.1 (0 = any); none when undefined. */
+  inspectorPort?: number;
 }
 
 export interface RunningServer {
@@ -89,6 +94,9 @@ export interface RunningServer {
   kubeconfig: string | undefined;
   kubeconfigText: string;
   caCert: string;
+  /** Pause, step and resume the pacing of the virtual clock. */
+  clock: ClockControl;
+  inspector: RunningInspector | undefined;
   stop(): Promise<void>;
 }
 
@@ -99,6 +107,8 @@ export async function up(opts: UpOptions = {}): Promise<RunningServer> {
   if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${speed}`);
   const cluster = opts.cluster ?? new Cluster({ seed: opts.seed ?? 1, nodes: defaultNodes(), record: false, traceMessages: false });
   const sim = cluster.sim;
+  // Attached before anything runs, so the inspector records the whole trace.
+  const hub = opts.inspectorPort !== undefined ? new LiveHub(cluster) : undefined;
   if (opts.manifests?.length) {
     cluster.apply(opts.manifests, (obj, r) => {
       if (r.code >= 300) log(`apply ${obj.kind}/${obj.metadata.name ?? obj.metadata.generateName} failed: ${(r.body as { message?: string }).message ?? r.code}`);
@@ -106,11 +116,12 @@ export async function up(opts: UpOptions = {}): Promise<RunningServer> {
   }
 
   // Pacing: virtual time = virtual start + wall elapsed * speed.
-  const v0 = sim.now();
-  const w0 = performance.now();
+  let v0 = sim.now();
+  let w0 = performance.now();
   let stopped = false;
+  let paused = false;
   const pace = (): void => {
-    if (stopped) return;
+    if (stopped || paused) return;
     const target = Math.floor(v0 + (performance.now() - w0) * speed);
     try {
       sim.runUntilTime(target);
@@ -122,6 +133,40 @@ export async function up(opts: UpOptions = {}): Promise<RunningServer> {
     }
   };
   const interval = setInterval(pace, opts.tickMs ?? 20);
+  const clock: ClockControl = {
+    paused: () => paused,
+    pause: () => {
+      if (paused) return;
+      pace();
+      paused = true;
+    },
+    resume: () => {
+      if (!paused) return;
+      paused = false;
+      v0 = sim.now();
+      w0 = performance.now();
+    },
+    // One step: queued work runs until something other than a heartbeat happens (at most 1 s of virtual time, 10,000 items).
+    step: () => {
+      clock.pause();
+      const until = sim.now() + 1000;
+      let n = 0;
+      const sub = sim.trace$.subscribe((e) => {
+        if (!isHeartbeat(e)) n++;
+      });
+      try {
+        for (let k = 0; k < 10_000 && n === 0 && (sim.clock.peekTime() ?? Infinity) <= until; k++) sim.step();
+        // Nothing happened within 1 s: the clock still moves on by it, so steps always advance.
+        if (n === 0 && sim.now() < until && (sim.clock.peekTime() ?? Infinity) > until) sim.clock.advanceTo(until);
+      } catch (e) {
+        log(`simulation: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        sub.unsubscribe();
+      }
+      return n;
+    },
+  };
+  if (hub) hub.control = clock;
 
   const certs = await generateCertificates();
   const server = createServer({ cert: certs.cert, key: certs.key }, createHandler({
@@ -136,6 +181,18 @@ export async function up(opts: UpOptions = {}): Promise<RunningServer> {
       res();
     });
   });
+  let inspector: RunningInspector | undefined;
+  if (hub) {
+    try {
+      inspector = await startInspector({ source: hub, port: opts.inspectorPort!, log });
+    } catch (e) {
+      clearInterval(interval);
+      stopped = true;
+      server.closeAllConnections();
+      server.close();
+      throw e;
+    }
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `https://127.0.0.1:${port}`;
   const kubeconfigText = kubeconfigFor(url, certs.caCert, ADMIN_TOKEN);
@@ -150,8 +207,10 @@ export async function up(opts: UpOptions = {}): Promise<RunningServer> {
     if (stopped) return;
     stopped = true;
     clearInterval(interval);
+    await inspector?.stop();
+    hub?.close();
     server.closeAllConnections();
     await new Promise<void>((res) => server.close(() => res()));
   };
-  return { cluster, server, url, port, kubeconfig, kubeconfigText, caCert: certs.caCert, stop };
+  return { cluster, server, url, port, kubeconfig, kubeconfigText, caCert: certs.caCert, clock, inspector, stop };
 }
