@@ -27,6 +27,7 @@ import type { KObject } from '../../src/api/objects.ts';
 import type { ApiEvent, ApiPort } from './port.ts';
 import { recordEvent } from './events.ts';
 import { microTime } from '../kubelet/node.ts';
+import { fnv, hex32 } from './hash.ts';
 
 export const LEASE_DURATION_MS = 15_000;
 export const RENEW_DEADLINE_MS = 10_000;
@@ -72,18 +73,8 @@ export interface LeaderElectionContext {
 export type LeaderElectionEvent = ApiEvent;
 export type LeaderElectionParentEvent = { type: 'leader.elected'; identity: string } | { type: 'leader.lost'; identity: string };
 
-/** FNV-1a, for the identity's uuid and the jitter (deterministic, off the seeded streams). */
-function fnv(s: string, seed = 0x811c9dc5): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 function uuidFrom(s: string): string {
-  const hex = [0, 1, 2, 3].map((i) => fnv(s, 0x811c9dc5 ^ i).toString(16).padStart(8, '0')).join('');
+  const hex = hex32(s);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 

@@ -7,6 +7,7 @@ import type { KObject, Node, NodeCondition, Taint } from '../../src/api/objects.
 import { intValue, milliValue } from '../../src/api/quantity.ts';
 import { epoch, timestamp } from '../../src/api/time.ts';
 import { canonicalJson } from '../kube-controller-manager/canonical.ts';
+import { fnv, hex32 } from '../client/hash.ts';
 
 export const KUBELET_VERSION = 'v1.32.2';
 export const CONTAINER_RUNTIME_VERSION = 'containerd://1.7.24';
@@ -60,18 +61,6 @@ export interface KubeletNodeConfig {
   /** The node's InternalIP; derived from the name when absent. */
   internalIP?: string;
 }
-
-/** FNV-1a of a string: stable machine ids and default addresses per node name. */
-function fnv(s: string, seed = 0x811c9dc5): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-const hex32 = (s: string) => [0, 1, 2, 3].map((i) => fnv(s, 0x811c9dc5 ^ i).toString(16).padStart(8, '0')).join('');
 
 /** The node's InternalIP (also the hostIP of its pods). */
 export function internalIPOf(cfg: KubeletNodeConfig): string {

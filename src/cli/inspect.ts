@@ -62,7 +62,14 @@ export async function inspect(file: string, flags: InspectFlags, out: (s: string
   const running = await serveTrace(file, port, err);
   out(`kubelife: inspector at ${running.url} (replay of ${file})`);
   out('kubelife: press Ctrl-C to stop');
-  await new Promise<void>((res) => {
+  await untilSignal();
+  await running.stop();
+  return 0;
+}
+
+/** Resolves at the first SIGINT or SIGTERM (Ctrl-C), for the serving commands. */
+export function untilSignal(): Promise<void> {
+  return new Promise<void>((res) => {
     const onSignal = () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -71,6 +78,4 @@ export async function inspect(file: string, flags: InspectFlags, out: (s: string
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  await running.stop();
-  return 0;
 }

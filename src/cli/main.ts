@@ -14,7 +14,7 @@ import { toJsonLine } from '../sim/trace.ts';
 import { SimulationError } from '../sim/simulation.ts';
 import { storyLine } from './story.ts';
 import { check, replay, type CheckFlags, type ReplayFlags } from './check.ts';
-import { inspect, parsePort, type InspectFlags } from './inspect.ts';
+import { inspect, parsePort, untilSignal, type InspectFlags } from './inspect.ts';
 import { diagram, type DiagramFlags } from './diagram.ts';
 import { conformanceCoverage, conformanceGenerate, conformanceRun, type ConformanceCoverageFlags, type ConformanceGenerateFlags, type ConformanceRunFlags } from './conformance.ts';
 import { SequenceBuilder, sequenceMarkdown } from '../diagram/sequence.ts';
@@ -112,15 +112,7 @@ async function serveUp(file: string | undefined, flags: UpFlags, out: (s: string
   if (running.inspector) out(`kubelife: inspector at ${running.inspector.url}`);
   out(`  kubectl --kubeconfig ${running.kubeconfig} get pods`);
   out('kubelife: press Ctrl-C to stop');
-  await new Promise<void>((res) => {
-    const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      res();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilSignal();
   await running.stop();
   out('kubelife: stopped');
   return 0;
