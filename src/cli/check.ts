@@ -8,7 +8,10 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { loadScenario, loadScenarioText, InputError, type LoadedScenario } from '../scenario/load.ts';
 import { FaultPlan, FAULT_KINDS, type FaultPlanT } from '../sim/fault-plan.ts';
-import { toJsonLine } from '../sim/trace.ts';
+import { toJsonLine, type TraceEvent } from '../sim/trace.ts';
+import { RecordedSource } from '../inspector/hub.ts';
+import { startInspector } from '../inspector/server.ts';
+import { parsePort, untilSignal } from './inspect.ts';
 import { BUG_NAMES, type BugName } from '../../machines/bugs.ts';
 import { BUGS } from '../check/bugs.ts';
 import { componentsOf, inlineScenario, MODES, type FaultKind, type Mode } from '../check/arbitraries.ts';
@@ -234,13 +237,20 @@ export async function check(file: string | undefined, flags: CheckFlags, out: Ou
   return 1;
 }
 
-export interface ReplayFlags { trace?: string; quiet?: boolean; json?: boolean }
+export interface ReplayFlags {
+  trace?: string; quiet?: boolean; json?: boolean;
+  /** Serve the replayed run in the inspector on this port (true: 8080) until Ctrl-C. */
+  inspect?: string | boolean;
+}
 
 /** `kubelife replay FILE`: 0 when the violation happens again exactly, 1 when it does not. */
-export async function replay(file: string, flags: ReplayFlags, out: Out): Promise<number> {
+export async function replay(file: string, flags: ReplayFlags, out: Out, until: () => Promise<void> = untilSignal): Promise<number> {
+  const inspectPort = flags.inspect === undefined || flags.inspect === false ? undefined : parsePort('--inspect', flags.inspect === true ? '8080' : flags.inspect);
   let traceFile: WriteStream | undefined;
   if (flags.trace) traceFile = createWriteStream(flags.trace);
+  const events: TraceEvent[] = [];
   const outcome = replayFile(file, (e) => {
+    if (inspectPort !== undefined) events.push(e);
     traceFile?.write(toJsonLine(e) + '\n');
     if (!flags.quiet && !flags.json) {
       const line = storyLine(e);
@@ -248,6 +258,24 @@ export async function replay(file: string, flags: ReplayFlags, out: Out): Promis
     }
   });
   if (traceFile) await new Promise<void>((res) => traceFile!.end(res));
+  const code = replayVerdict(file, flags, outcome, out);
+  if (inspectPort === undefined) return code;
+  // The counterexample, up to its violation, in the inspector for time travel.
+  let running;
+  try {
+    running = await startInspector({ source: new RecordedSource(events), port: inspectPort });
+  } catch (e) {
+    const c = (e as { code?: string }).code;
+    if (c === 'EADDRINUSE' || c === 'EACCES') throw new InputError(`--inspect: cannot listen on 127.0.0.1:${inspectPort} (${c}); try --inspect 0`);
+    throw e;
+  }
+  out(`kubelife: inspector at ${running.url} (the replayed run, ${events.length} events); press Ctrl-C to stop`);
+  await until();
+  await running.stop();
+  return code;
+}
+
+function replayVerdict(file: string, flags: ReplayFlags, outcome: ReturnType<typeof replayFile>, out: Out): number {
   const { record, result } = outcome;
   const v = result.violation;
   if (flags.json) {

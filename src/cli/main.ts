@@ -185,6 +185,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     .option('--trace <file>', 'write every trace event up to the violation as JSON lines')
     .option('--quiet', 'print only the verdict')
     .option('--json', 'print the verdict as one JSON object')
+    .option('--inspect [port]', 'then serve the replayed run in the inspector (default port 8080) until Ctrl-C')
     .action(async (file: string, flags: ReplayFlags) => {
       code = await replay(file, flags, out);
     });

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import { replay } from '../../src/cli/check.ts';
 import { BUG_NAMES } from '../../machines/bugs.ts';
 
 async function cli(...args: string[]) {
@@ -47,6 +48,18 @@ describe('kubelife check', () => {
     expect(rp.code).toBe(0);
     expect(rp.out).toMatch(/^reproduced exactly: no-container-running-before-sandbox-ip at \d+\.\d{3}s/m);
     expect(rp.out).toMatch(/trace sha256 [0-9a-f]{64} over \d+ events \(identical\)/);
+    // --inspect: the replayed run, up to its violation, served in the inspector for time travel.
+    const lines: string[] = [];
+    let info: { mode: string; length: number } | undefined;
+    const code = await replay(m![1]!, { quiet: true, inspect: '0' }, (l) => lines.push(l), async () => {
+      const url = /inspector at (http:\/\/127\.0\.0\.1:\d+)/.exec(lines.join('\n'))![1]!;
+      info = await (await fetch(`${url}/api/info`)).json() as { mode: string; length: number };
+    });
+    expect(code).toBe(0);
+    const served = Number(/\((?:the replayed run, )(\d+) events\)/.exec(lines.join('\n'))![1]);
+    expect(info).toMatchObject({ mode: 'replay' });
+    expect(info!.length).toBe(served);
+    expect(served).toBeGreaterThan(100);
   });
 
   it('prints one JSON object with --json', async () => {
