@@ -47,8 +47,9 @@ function startPod(ctx: KubeletContext, fx: KubeletEffects, pod: Pod): void {
   const admission = admitPod(admissionNode(ctx), admittedPods(ctx), pod);
   entry.alive = true;
   entry.admitted = admission.admit;
-  // Running here per the API, unknown to the runtime: the node lost its disk. Start it over.
-  const lost = ctx.disk && known === undefined && pod.status?.phase === 'Running';
+  // Running here per the API, but the runtime has no sandbox of it (not resumable above): the node
+  // lost its disk, or went down again before the pod's new sandbox was up. Start it over.
+  const lost = ctx.disk !== undefined && pod.status?.phase === 'Running';
   if (lost) ctx.port.note(`pod ${entry.key}: the runtime has no sandbox for it; starting it over`);
   fx.spawnWorker(entry.workerId, { pod, behaviours, now: () => ctx.port.now(), notifyParent: true, ...(lost ? { lostRuntime: pod.status! } : {}) });
   if (lost && admission.admit) podEvent(ctx, entry, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');

@@ -57,4 +57,33 @@ describe('a kubelet restart adopts pods from the runtime', () => {
     const events = cluster.sim.trace().filter((e) => e.kind === 'k8s-event' && e.object === 'Pod/default/solo').map((e) => (e as { reason: string }).reason);
     expect(events).toContain('SandboxChanged');
   });
+
+  it('a node that goes down again before the pods it started over have a sandbox keeps them Running when it comes back (with its disk)', () => {
+    // Found by `npm run check:long` (swarm, check seed 1, run 388): crash with disk lost, back,
+    // crash again 0.5 s later with the disk kept: the runtime then held a view without a sandbox.
+    const cluster = new Cluster({ seed: 4, nodes: [{ name: 'worker-1' }] });
+    const checker = new Checker().attach(cluster);
+    cluster.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } } as unknown as Pod]);
+    cluster.sim.runUntil(() => cluster.pod('default', 'solo')?.status?.phase === 'Running', 30_000);
+    const phases = new Set<string>();
+    const seen = () => {
+      phases.add(cluster.pod('default', 'solo')?.status?.phase ?? '');
+      return false;
+    };
+    cluster.stopNode('worker-1');
+    cluster.sim.runUntil(seen, 10_000);
+    cluster.startNode('worker-1', { disk: 'lost' });
+    cluster.sim.runUntil(seen, 500);
+    expect(cluster.pod('default', 'solo')!.status!.containerStatuses![0]!.state.running).toBeUndefined();
+    cluster.stopNode('worker-1');
+    cluster.sim.runUntil(seen, 10_000);
+    cluster.startNode('worker-1', { disk: 'kept' });
+    const running = () => {
+      seen();
+      return cluster.pod('default', 'solo')?.status?.containerStatuses?.[0]?.state.running !== undefined;
+    };
+    expect(cluster.sim.runUntil(running, 60_000)).toBe(true);
+    expect(checker.violations).toEqual([]);
+    expect([...phases]).toEqual(['Running']);
+  });
 });
