@@ -810,7 +810,8 @@ function podUpdateForbidden(old: Pod, next: Pod): string | undefined {
     return JSON.stringify(s);
   };
   if (strip(old) === strip(next)) return undefined;
-  return 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+  // field.Forbidden's ErrorBody; upstream then appends "\n" and a cmp.Diff of the internal PodSpec, left out here.
+  return 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 }
 
 /** Freezes a stored object so no reader can change what etcd holds. */

@@ -86,6 +86,11 @@ export interface PodEntry {
   /** The newest copy of the API object (from the watch or a status write's response). */
   pod: Pod;
   behaviours: Record<string, ContainerBehaviour>;
+  /**
+   * The image of each container as the worker was last told (kept apart from `pod`, which a
+   * status write's response also replaces, so no spec change goes unnoticed).
+   */
+  images: Map<string, string>;
   /** The pod worker actor exists (it is reaped when it reaches a final state). */
   alive: boolean;
   admitted: boolean;
@@ -150,6 +155,7 @@ export function newEntry(pod: Pod, behaviours: Record<string, ContainerBehaviour
   const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`;
   return {
     key, uid: pod.metadata.uid ?? '', workerId: workerIdOf(key), pod, behaviours,
+    images: new Map([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => [c.name, c.image ?? ''])),
     alive: false, admitted: false, deletionRequested: false, apiDeleted: false, deleteSent: false,
     mountRound: 0, mountPending: 0, mountFailures: [],
   };

@@ -103,12 +103,31 @@ export function onPodDelta(ctx: KubeletContext, fx: KubeletEffects, d: Delta): v
   }
   if (!entry) return startPod(ctx, fx, pod);
   entry.pod = pod;
+  tellSpecChanges(ctx, fx, entry, pod);
   if (pod.metadata.deletionTimestamp && !entry.deletionRequested) {
     entry.deletionRequested = true;
     // Bug zoo: the worker is never told, so it goes on (re)starting the pod's containers.
     if (!ctx.bugs?.has('kubelet-restarts-deleted-pod')) tellWorker(fx, entry, { type: 'pod.deletionRequested', gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30 });
   }
   maybeDelete(ctx, entry);
+}
+
+/**
+ * A container's image changed in place (the only container field a Pod lets change): the worker
+ * gets the new pod and the changed containers' new behaviours, and kills and restarts them
+ * (machines/pod/spec-update.ts). The kubelet's own copy of the behaviours follows, so the next
+ * start runs the new image's.
+ */
+function tellSpecChanges(ctx: KubeletContext, fx: KubeletEffects, entry: PodEntry, pod: Pod): void {
+  const images = entry.images;
+  const changed = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].filter((c) => images.has(c.name) && images.get(c.name) !== (c.image ?? ''));
+  if (changed.length === 0) return;
+  const behaviours = Object.fromEntries(changed.map((c) => [c.name, behaviourFor(pod, c, ctx.behaviours)]));
+  for (const c of changed) images.set(c.name, c.image ?? '');
+  if (!entry.alive || entry.deletionRequested || pod.metadata.deletionTimestamp) return;
+  entry.behaviours = { ...entry.behaviours, ...behaviours };
+  ctx.port.note(`pod ${entry.key}: ${changed.map((c) => `${c.name} image changed to ${c.image ?? ''}`).join(', ')}`);
+  tellWorker(fx, entry, { type: 'pod.specUpdated', pod, behaviours });
 }
 
 /** A pod worker reached its final state: free its IP; a pod waiting on the name may start. */

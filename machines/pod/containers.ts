@@ -41,8 +41,13 @@ export interface ContainerRecord {
   startedAtMs?: number;
   /** The prober workers of this container, by kind (they outlive restarts, as upstream's do). */
   probes?: Partial<Record<ProbeKind, ProbeWorker>>;
-  /** The running process is being killed for a failed liveness or startup probe. */
-  killedBy?: 'liveness' | 'startup';
+  /**
+   * The running process is being killed for a failed liveness or startup probe, or because its
+   * spec changed (spec-update.ts: it restarts whatever the restart policy).
+   */
+  killedBy?: 'liveness' | 'startup' | 'specChange';
+  /** The spec's image and behaviour, when they differ from this run's: the next start takes them (spec-update.ts). */
+  pending?: { image: string; behaviour: ContainerBehaviour };
   /**
    * The process started and its postStart hook runs (or ran): when, the runtime's start facts,
    * the hook's outcome. The status stays Waiting until `done` (lifecycle-steps.ts).
@@ -163,9 +168,15 @@ export function initialRecords(spec: PodSpec, behaviours: Readonly<Record<string
   };
 }
 
-/** A start was requested: the status is unchanged until the runtime answers. */
+/**
+ * A start was requested: the status is unchanged until the runtime answers. A pending spec change
+ * takes effect here; a container the runtime never created shows the spec's image at once, as
+ * convertToAPIContainerStatuses fills it from the spec.
+ */
 export function markStarting(r: ContainerRecord): ContainerRecord {
-  return { ...r, run: 'starting', attempt: r.attempt + 1 };
+  const p = r.pending;
+  const next = p ? { ...r, image: p.image, behaviour: p.behaviour, pending: undefined, status: r.status.containerID ? r.status : { ...r.status, image: p.image } } : r;
+  return { ...next, run: 'starting', attempt: r.attempt + 1 };
 }
 
 /** A previous run shows in the status: this start is a restart. */

@@ -28,6 +28,7 @@ import { EXIT_SIGKILL, markStarted, markWaiting, type ContainerRecord } from './
 import { lifecycleOf, runHook, type LifecycleHandler } from './hooks.ts';
 import type { PodMachineEvent } from './machine.ts';
 import { containerStarted, type Step } from './steps.ts';
+import { applyPending } from './spec-update.ts';
 import { hasProbe } from './probe-steps.ts';
 import { containerGracePeriod, effectiveGracePeriod, graceAfter, stopGracePeriod, stopOutcome, terminationOrdering, type KillState } from './termination.ts';
 
@@ -134,6 +135,7 @@ export function configFailed(s: Step, e: Extract<PodMachineEvent, { type: 'conta
   s.update(e.container, (x) => markWaiting(x, 'CreateContainerConfigError', e.message, 'backOff'));
   const r = s.record(e.container)!;
   s.timer({ type: 'container.backOffExpired', container: r.name, attempt: r.attempt }, CONFIG_RETRY_MS, `backoff:${r.name}:${r.attempt}`);
+  applyPending(s, r.name);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import { configFailed, postStartDone, preStopDone, stopSidecars, turnTimeout } f
 import { containerProbed } from './probe-steps.ts';
 import type { ProbeKind } from './probes.ts';
 import { resumedContext, resumeRunning } from './resume.ts';
+import { specUpdated } from './spec-update.ts';
 import { lostRuntimeContext } from './lost-runtime.ts';
 import { phaseOf, statusFromSource, type PodStatusSource } from './status.ts';
 import {
@@ -106,6 +107,12 @@ export type PodMachineEvent =
   | { type: 'container.backOffExpired'; container: string; attempt?: number }
   | { type: 'pod.synced' }
   | { type: 'pod.deletionRequested'; gracePeriodSeconds?: number }
+  /**
+   * A new version of the pod (a container's image changed in place): `behaviours` are those of the
+   * changed containers under their new image. Running ones are killed and restarted, waiting ones
+   * start again at once (spec-update.ts).
+   */
+  | { type: 'pod.specUpdated'; pod: Pod; behaviours?: Record<string, ContainerBehaviour> }
   | { type: 'node.lost' }
   | { type: 'node.recovered' };
 
@@ -211,6 +218,10 @@ export const podMachine = setup({
     probed: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => containerProbed(s, event as Ev<'container.probed'>))),
     synced: enqueueActions(({ context, enqueue }) => exec(context, enqueue, synced)),
     backOffExpired: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => backOffExpired(s, event as Ev<'container.backOffExpired'>))),
+    specUpdated: enqueueActions(({ context, event, enqueue }) => {
+      const e = event as Ev<'pod.specUpdated'>;
+      exec({ ...context, pod: e.pod }, enqueue, (s) => specUpdated(s, e.pod, e.behaviours ?? {}));
+    }),
     beginTermination: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => beginTermination(s, (event as Ev<'pod.deletionRequested'>).gracePeriodSeconds))),
     postStartDone: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => postStartDone(s, containerOf(event)))),
     preStopDone: enqueueActions(({ context, event, enqueue }) => exec(context, enqueue, (s) => preStopDone(s, containerOf(event)))),
@@ -291,6 +302,7 @@ export const podMachine = setup({
     'container.turnTimeout': { guard: 'liveContainer', actions: 'turnTimeout' },
     'container.configFailed': { guard: 'startingContainer', actions: 'configFailed' },
     'pod.synced': { actions: 'synced' },
+    'pod.specUpdated': { actions: 'specUpdated' },
   },
   states: {
     Pending: {

@@ -32,6 +32,9 @@ const statusesOf = (records: ContainerRecord[]) => records.map((r) => r.status);
 function phaseStatus(r: ContainerRecord): ContainerRecord['status'] {
   const t = r.status.state.terminated;
   if (!(r.killedBy && r.run === 'starting' && t)) return r.status;
+  // Killed for a spec change, it restarts whatever the policy: upstream's status, written only
+  // once that SyncPod is over, never shows it stopped in between (even under restartPolicy Never).
+  if (r.killedBy === 'specChange') return { ...r.status, state: { running: { startedAt: t.startedAt ?? t.finishedAt ?? '' } } };
   return { ...r.status, state: { waiting: { reason: 'ContainerCreating' } }, lastState: { terminated: t } };
 }
 

@@ -13,6 +13,7 @@ import {
 import { getPhase, hasAnyRegularContainerStarted } from './phase.ts';
 import { armProbes, cancelProbeTimers, hasProbe, restartAfterProbeKill, restartsAfterProbeKill } from './probe-steps.ts';
 import { afterExit, holdForPostStart, processRunning, terminatePod } from './lifecycle-steps.ts';
+import { applyPending } from './spec-update.ts';
 import type { PodContext, PodMachineEvent, WorkerRequest } from './machine.ts';
 
 type Body<T> = T extends unknown ? Omit<T, 'pod' | 'uid'> : never;
@@ -100,6 +101,8 @@ export function containerStarted(s: Step, e: Extract<PodMachineEvent, { type: 'c
   if (r.kind !== 'init' && !gates.readinessProbe && b.readyAfterMs && b.readyAfterMs > 0) s.timer({ type: 'container.ready', container: r.name, attempt: r.attempt }, b.readyAfterMs, `ready:${r.name}:${r.attempt}`);
   armProbes(s, r.name);
   processRunning(s, r.name, startMs);
+  // The spec changed while this start was in flight: the next sync kills it for the new one.
+  applyPending(s, r.name);
 }
 
 /** A pull failed: the container waits with the error, and the image back-off entry advances. */
@@ -109,13 +112,16 @@ export function pullFailed(s: Step, e: Extract<PodMachineEvent, { type: 'contain
   const r = s.record(e.container)!;
   s.timer({ type: 'container.backOffExpired', container: r.name, attempt: r.attempt }, r.pullBackOff!.durationMs, `backoff:${r.name}:${r.attempt}`);
   s.relist();
+  applyPending(s, r.name);
 }
 
 /** The process ended; it waits for the next relist when the restart policy brings it back. */
 export function containerExited(s: Step, e: Extract<PodMachineEvent, { type: 'container.exited' }>): void {
   const r = s.record(e.container)!;
-  // A container killed for a failed liveness/startup probe restarts per restartPolicy alone.
-  const restart = !s.ctx.terminal && !s.ctx.completing && (r.killedBy ? restartsAfterProbeKill(s, r) : restartsAfterExit(r.kind, s.ctx.pod.spec.restartPolicy, e.exitCode));
+  // A container killed for a failed liveness/startup probe restarts per restartPolicy alone; one
+  // killed because its spec changed restarts whatever the policy (computePodActions).
+  const policy = r.killedBy === 'specChange' ? true : r.killedBy ? restartsAfterProbeKill(s, r) : restartsAfterExit(r.kind, s.ctx.pod.spec.restartPolicy, e.exitCode);
+  const restart = !s.ctx.terminal && !s.ctx.completing && policy;
   s.update(e.container, (x) => markExited(x, e.exitCode, timestamp(s.nowMs), s.nowMs, restart ? 'exited' : 'done', e.reason));
   s.request({ type: 'worker.containerExited', container: r.name, attempt: r.attempt, exitCode: e.exitCode });
   cancelProbeTimers(s, r);
@@ -142,6 +148,7 @@ export function containerStartFailed(s: Step, e: Extract<PodMachineEvent, { type
     return restart ? markWaiting(withIds, 'RunContainerError', e.message, 'exited') : withIds;
   });
   if (restart) s.relist();
+  applyPending(s, e.container);
 }
 
 /**
