@@ -24,7 +24,7 @@ import {
 } from './node.ts';
 import { onConfigResponse, onMountResponse, onPodDelta, onPullCompleted, onSandboxCreated, onWorkerEnded, onWorkerRequest } from './pods.ts';
 import { ImageRegistry, imageList, type RegistryOptions } from './registry.ts';
-import { onStatusResponse, onWorkerSnapshot, resyncStatuses, setStatus } from './status-manager.ts';
+import { onDeleteResponse, onStatusResponse, onWorkerSnapshot, resyncStatuses, setStatus } from './status-manager.ts';
 
 export interface KubeletInput {
   port: ApiPort;
@@ -86,6 +86,9 @@ function onResponse(ctx: KubeletContext, fx: KubeletEffects, e: Extract<ApiEvent
   } else if (e.tag.startsWith('status:')) {
     const entry = ctx.pods.get(e.tag.slice('status:'.length));
     if (entry) onStatusResponse(ctx, entry, e.code, e.body);
+  } else if (e.tag.startsWith('delete:')) {
+    const entry = ctx.pods.get(e.tag.slice('delete:'.length));
+    if (entry) onDeleteResponse(ctx, entry, e.code);
   } else if (e.tag.startsWith('mount:')) {
     onMountResponse(ctx, fx, e.tag, e.code);
   } else if (e.tag.startsWith('config:')) {

@@ -98,6 +98,22 @@ export function maybeDelete(ctx: KubeletContext, entry: PodEntry): void {
 }
 
 /**
+ * The answer to the final delete. Gone already (404), or the name now holds another pod (409, the
+ * uid precondition): nothing left to delete. Any other failure, a lost connection included, is
+ * tried again at the next periodic sync, as upstream's syncBatch does for a pod that can be
+ * deleted but still exists; success waits for the watch's DELETED.
+ */
+export function onDeleteResponse(ctx: KubeletContext, entry: PodEntry, code: number): void {
+  if (code === 200 || code === 202) return;
+  if (code === 404 || code === 409) {
+    entry.apiDeleted = true;
+    return;
+  }
+  ctx.port.note(`pod ${entry.key}: the delete failed (${code === 0 ? 'connection lost' : code}); retrying at the next sync`);
+  entry.deleteSent = false;
+}
+
+/**
  * isPodStatusByKubeletEqual: the API copy still says what the kubelet wants, as far as the kubelet
  * owns it: every field it writes (conditions aside) equal, and its own conditions the same set
  * with the same status, reason and message.

@@ -302,6 +302,31 @@ describe('graceful deletion', () => {
     expect(h.statusWrites('next').at(-1)?.podIP).toBe('10.244.1.3');
   });
 
+  it('tries the final delete again at the next sync when it fails (a lost connection), and stops once the pod is gone', () => {
+    // Found by `npm run check:long` (swarm, check seed 1, run 1401): a dropped DELETE left the pod
+    // terminating on a live node for good; upstream's syncBatch deletes it again every 10 s.
+    const pod = makePod('web');
+    const h = harness({ node: { ...NODE, images: ['nginx:1.27'] } });
+    h.toReady([pod]);
+    h.run(500);
+    h.ackStatus(pod);
+    h.watch('informer:pods:n1:watch', 'MODIFIED', { ...pod, metadata: { ...pod.metadata, resourceVersion: '20', deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
+    h.clock.step();
+    h.ackStatus(pod);
+    const deletes = () => h.requests((r) => r.verb === 'delete').length;
+    expect(deletes()).toBe(1);
+    h.reply('delete:default/web', 0, { kind: 'Status', reason: 'ClientConnectionLost' });
+    expect(deletes()).toBe(1);
+    h.run(10_000);
+    expect(deletes()).toBe(2);
+    h.reply('delete:default/web', 503, { kind: 'Status', code: 503 });
+    h.run(10_000);
+    expect(deletes()).toBe(3);
+    h.reply('delete:default/web', 404, { kind: 'Status', code: 404 });
+    h.run(30_000);
+    expect(deletes()).toBe(3);
+  });
+
   it('never writes a phase back after a terminal one', () => {
     const pod = makePod('job', { restartPolicy: 'Never' });
     const h = harness({ node: { ...NODE, images: ['nginx:1.27'] }, behaviours: [{ pod: 'job', exitCode: 0, exitAfterMs: 1000 }] });
