@@ -8,6 +8,20 @@ import type { Pod } from '../../src/api/objects.ts';
  * runtime knows (the node's disk), not from the API's copy: the exited container restarts by its
  * policy and the phase never goes back from Running to Pending (found by `kubelife check`).
  */
+/** One nginx pod Running on worker-1 under the checker, and a run predicate that records its phases. */
+function soloRunning() {
+  const cluster = new Cluster({ seed: 4, nodes: [{ name: 'worker-1' }] });
+  const checker = new Checker().attach(cluster);
+  cluster.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } } as unknown as Pod]);
+  cluster.sim.runUntil(() => cluster.pod('default', 'solo')?.status?.phase === 'Running', 30_000);
+  const phases = new Set<string>();
+  const seen = () => {
+    phases.add(cluster.pod('default', 'solo')?.status?.phase ?? '');
+    return false;
+  };
+  return { cluster, checker, phases, seen };
+}
+
 describe('a kubelet restart adopts pods from the runtime', () => {
   it('keeps a pod Running across a container exit and a kubelet restart in the same moment', () => {
     const cluster = new Cluster({ seed: 4, nodes: [{ name: 'worker-1' }], record: false, traceMessages: false });
@@ -27,16 +41,8 @@ describe('a kubelet restart adopts pods from the runtime', () => {
   });
 
   it('a node back without its disk starts its pods over, and they stay Running (convertToAPIContainerStatuses\' ContainerStatusUnknown rule)', () => {
-    const cluster = new Cluster({ seed: 4, nodes: [{ name: 'worker-1' }] });
-    const checker = new Checker().attach(cluster);
-    cluster.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } } as unknown as Pod]);
-    cluster.sim.runUntil(() => cluster.pod('default', 'solo')?.status?.phase === 'Running', 30_000);
+    const { cluster, checker, phases, seen } = soloRunning();
     const before = cluster.pod('default', 'solo')!;
-    const phases = new Set<string>();
-    const seen = () => {
-      phases.add(cluster.pod('default', 'solo')?.status?.phase ?? '');
-      return false;
-    };
     cluster.stopNode('worker-1');
     cluster.sim.runUntil(seen, 10_000);
     cluster.startNode('worker-1', { disk: 'lost' });
@@ -61,15 +67,7 @@ describe('a kubelet restart adopts pods from the runtime', () => {
   it('a node that goes down again before the pods it started over have a sandbox keeps them Running when it comes back (with its disk)', () => {
     // Found by `npm run check:long` (swarm, check seed 1, run 388): crash with disk lost, back,
     // crash again 0.5 s later with the disk kept: the runtime then held a view without a sandbox.
-    const cluster = new Cluster({ seed: 4, nodes: [{ name: 'worker-1' }] });
-    const checker = new Checker().attach(cluster);
-    cluster.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'solo' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } } as unknown as Pod]);
-    cluster.sim.runUntil(() => cluster.pod('default', 'solo')?.status?.phase === 'Running', 30_000);
-    const phases = new Set<string>();
-    const seen = () => {
-      phases.add(cluster.pod('default', 'solo')?.status?.phase ?? '');
-      return false;
-    };
+    const { cluster, checker, phases, seen } = soloRunning();
     cluster.stopNode('worker-1');
     cluster.sim.runUntil(seen, 10_000);
     cluster.startNode('worker-1', { disk: 'lost' });
