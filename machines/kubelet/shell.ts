@@ -530,6 +530,20 @@ interface Shared {
   /** PID 1 after an exec: the program's signal handling. */
   pid1?: ContainerBehaviour;
   jobs: Array<{ endMs: number; sink: Sink; repeat?: Repeat }>;
+  /** A program that eats memory without end started then (`tail /dev/zero`). */
+  memoryHogFromMs?: number;
+}
+
+/**
+ * `tail /dev/zero`: /dev/zero has no newline, so tail's last "line" grows at the speed of reading
+ * it, about 1 GiB a second, until the kernel OOM-kills the container at its memory limit (or the
+ * node runs out). As a step function: +100 MiB every 100 ms for 2 s, then +1 GiB a second to 64 GiB.
+ */
+export function memoryHog(fromMs: number): Array<{ atMs: number; mib: number }> {
+  const out: Array<{ atMs: number; mib: number }> = [];
+  for (let i = 1; i <= 20; i++) out.push({ atMs: fromMs + i * 100, mib: i * 100 });
+  for (let s = 3; s <= 64; s++) out.push({ atMs: fromMs + s * 1000, mib: s * 1024 });
+  return out;
 }
 
 function basename(p: string): string {
@@ -1430,6 +1444,10 @@ class Sh {
         return 0;
       case 'tail':
         if (args.includes('-f') || args.includes('-F') || args.includes('--follow')) throw new HaltSignal();
+        if (operands.includes('/dev/zero')) {
+          this.shared.memoryHogFromMs ??= this.t;
+          throw new HaltSignal();
+        }
         for (const f of operands) { const e = this.lookup(f); if (e && !e.dir) this.write(io.out, e.content); }
         return 0;
       case 'yes': throw new HaltSignal();
@@ -1699,6 +1717,7 @@ export function runProcess(argv: readonly string[], ctx: ShellContext = {}): Con
   const files = fileIntervals(events, repeat, Object.keys(ctx.files ?? {}));
   if (files.length) b.files = files;
   mergeServices(b, shared.services);
+  if (shared.memoryHogFromMs !== undefined && !exit) b.memoryMiB = memoryHog(shared.memoryHogFromMs);
   // Signals go to PID 1: an exec'd program handles them its way; a shell or sleep ignores TERM.
   const pid1 = shared.pid1;
   if (pid1) {

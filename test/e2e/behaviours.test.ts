@@ -27,6 +27,16 @@ describe('busybox commands, end to end', () => {
     expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(0);
   });
 
+  it('tail /dev/zero eats memory until the kernel OOM-kills it at its limit: OOMKilled 137 within a second, then restarted', () => {
+    const cluster = new Cluster({ seed: 14, nodes: defaultNodes() });
+    cluster.apply([pod('hog', { image: 'busybox:1.36', command: ['tail', '/dev/zero'], resources: { limits: { memory: '128Mi' } } })]);
+    expect(cluster.sim.runUntil(() => (cluster.pod('default', 'hog')?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 60_000)).toBe(true);
+    const c = cluster.pod('default', 'hog')!.status!.containerStatuses![0]!;
+    expect(c.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+    // Started, then killed at 200 MiB (0.2 s later): within the same second of the timestamps.
+    expect(Date.parse(c.lastState.terminated!.finishedAt!) - Date.parse(c.lastState.terminated!.startedAt!)).toBeLessThanOrEqual(1000);
+  });
+
   it('sh -c "sleep 2" with restartPolicy Never ends Succeeded', () => {
     const cluster = new Cluster({ seed: 12, nodes: defaultNodes() });
     cluster.apply([pod('nap', { image: 'busybox', command: ['sh', '-c', 'sleep 2'] }, { restartPolicy: 'Never' })]);
