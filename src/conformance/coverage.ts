@@ -36,7 +36,6 @@ const CONTAINER_REASONS: Record<string, string> = {
   'Terminated --lost--> Terminated.ContainerStatusUnknown': 'by design: TerminatePod keeps a terminated container as it is; only a waiting or running one becomes ContainerStatusUnknown',
   'Terminated --pull.backOff--> Waiting.ImagePullBackOff': 'by design: ImagePullBackOff follows an ErrImagePull of the same container, so a restart reaches it through Terminated --pull.failed--> Waiting.ErrImagePull',
   'Terminated --pull.neverAllowed--> Waiting.ErrImageNeverPull': 'not from a manifest: needs a node that has the first image but not the patched one under imagePullPolicy Never (what a node has cached is not in a manifest)',
-  'Terminated --exited.startError--> Terminated.StartError': 'not from a manifest: needs the executable to vanish between two runs (command is immutable; and kubelife resolves what a container runs once per pod, so a patched image keeps the first image\'s programs)',
 };
 
 function containerReason(t: string): string {
@@ -50,7 +49,6 @@ function podReason(edge: string): string {
   if (/^Pending\.(unscheduled|scheduled) --pod\.deletionRequested/.test(edge)) return 'not observable: the kubelet admits a pod in the same sync it sees it bound, so these states are not told apart through the API';
   if (/^Pending\.(initializing\.(mountingVolumes|creatingSandbox)|creatingContainers\.current) --pod\.deletionRequested/.test(edge)) return 'transient: the state lasts one round trip to the API server or the runtime, too short to delete a pod into it on purpose';
   if (edge === 'Running --pod.deletionRequested--> Succeeded') return 'transient: needs every container exited 0 and none restarting when the deletion arrives (a completed container under Always restarts at once; a crash-looping one counts as stopped, not succeeded)';
-  if (/^Pending\.creatingContainers\.waiting --container\.startFailed/.test(edge)) return 'kubelife disagrees: a waiting container whose image is fixed to one lacking its command fails to start on a real node, but kubelife resolves what a container runs once per pod (docs/CONFORMANCE.md, Known disagreements)';
   return 'no case drives it yet';
 }
 
@@ -150,7 +148,8 @@ export function computeCoverage(cases: readonly ConformanceCase[], gen: Pick<Gen
 /**
  * Reasons start with one of: kubelife-only (kubelife's fault injection reaches it), unreached by
  * kubelife (nothing in the running model drives it), not from a manifest, by design, not
- * observable, transient, kubelife disagrees, not generated.
+ * observable, transient, kubelife disagrees (where kubelife and a real node differ: none today),
+ * not generated.
  */
 /** The uncovered transitions counted by the kind of reason (the text before its colon), e.g. "kubelife-only 3, transient 4". */
 export function byReason(m: MachineCoverage): string {

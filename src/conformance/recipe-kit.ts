@@ -25,6 +25,7 @@ export interface Recipe {
 
 export const BUSYBOX = 'registry.k8s.io/e2e-test-images/busybox:1.36.1-1';
 export const NGINX = 'nginx:1.27';
+export const NGINX_NEXT = 'nginx:1.28';
 export const PAUSE = 'registry.k8s.io/pause:3.10';
 /** upstream's InvalidRegistryImage: a registry that does not exist. */
 export const MISSING_IMAGE = 'invalid.com/invalid/alpine:3.1';
@@ -47,6 +48,12 @@ export function expect(e: Omit<CaseExpect, 'pod'> & { pod?: string }): CaseStep 
 }
 
 export const del = (name = 'p'): CaseStep => ({ do: { delete: { kind: 'Pod', name } } });
+
+/** `kubectl set image pod/p c=<image>`: a JSON patch of the first container's image (the one container field a Pod lets change). */
+export const setImage = (image: string, name = 'p'): CaseStep => ({ do: { patch: { kind: 'Pod', name, json: [{ op: 'replace', path: '/spec/containers/0/image', value: image }] } } });
+
+/** computePodActions' Killing message for a running container whose image changed. */
+export const definitionChanged = (container: string) => `Container ${container} definition changed, will be restarted`;
 
 /** The pod machine from creation to its first container's start, without init containers. */
 export const BIRTH = 'Pending.unscheduled pod.bound Pending.scheduled pod.admitted Pending.initializing.mountingVolumes pod.volumesMounted Pending.initializing.creatingSandbox pod.sandboxReady Pending.creatingContainers.current';

@@ -10,7 +10,7 @@
  * kubelet sync periods, 10 s crash back-off). Sources for the behaviours: docs/BEHAVIOURS.md.
  */
 import type { ContainerEventType } from '../../machines/container/machine.ts';
-import { BIRTH, BIRTH_INIT, BUSYBOX, MISSING_IMAGE, NGINX, PAUSE, RUN, START_S, U, busybox, del, expect, pod, type Recipe } from './recipe-kit.ts';
+import { BIRTH, BIRTH_INIT, BUSYBOX, MISSING_IMAGE, NGINX, NGINX_NEXT, PAUSE, RUN, START_S, U, busybox, definitionChanged, del, expect, pod, setImage, type Recipe } from './recipe-kit.ts';
 
 export { UPSTREAM_NAMES, type Recipe } from './recipe-kit.ts';
 
@@ -355,12 +355,12 @@ export const RECIPES: readonly Recipe[] = [
   },
   {
     name: 'oom-killed',
-    description: 'busybox `tail /dev/zero` (it buffers the endless line until the kernel kills it) under a 64Mi memory limit and restartPolicy Never: Terminated with reason OOMKilled, exit code 137; the pod ends Failed. kubelife does not interpret memory use from commands, so the annotation kubelife.io/behaviour.c declares it (200 MiB); other clusters ignore the annotation.',
+    description: 'busybox `tail /dev/zero` (it buffers the endless line until the kernel kills it) under a 64Mi memory limit and restartPolicy Never: Terminated with reason OOMKilled, exit code 137; the pod ends Failed.',
     upstream: [],
     containers: [{ name: 'c', events: [...RUN, 'exited.oomKilled'] }],
     pod: `${BIRTH} container.started Running container.exited Failed`,
     steps: [
-      pod('p', { restartPolicy: 'Never', containers: [busybox('c', 'tail /dev/zero; sleep 3600', { resources: { limits: { memory: '64Mi' }, requests: { memory: '64Mi' } } })] }, { annotations: { 'kubelife.io/behaviour.c': '{"memoryMiB": 200}' } }),
+      pod('p', { restartPolicy: 'Never', containers: [busybox('c', 'tail /dev/zero', { resources: { limits: { memory: '64Mi' }, requests: { memory: '64Mi' } } })] }),
       expect({ phase: 'Failed', container: { name: 'c', state: 'Terminated.OOMKilled', exitCode: 137 }, within: START_S }),
     ],
     events: [],
@@ -439,28 +439,107 @@ export const RECIPES: readonly Recipe[] = [
   },
   ...imageChange('image-changed-to-missing', MISSING_IMAGE, ['pull.failed', 'pull.backOff'], 'Waiting.ErrImagePull', 'ErrImagePull: a registry that does not exist'),
   ...imageChange('image-changed-to-invalid-name', 'kubelife/Invalid_Name:1.0', ['image.invalid'], 'Waiting.InvalidImageName', 'InvalidImageName: a reference that does not parse'),
+  {
+    name: 'image-update-nginx',
+    description: `nginx ${NGINX} patched to ${NGINX_NEXT} while it serves: the kubelet kills it ("definition changed, will be restarted"; nginx quits on SIGQUIT with exit 0), pulls ${NGINX_NEXT} and starts it: one restart, the pod Running throughout.`,
+    upstream: [U.podUpdated],
+    containers: [{ name: 'c', events: [...RUN, 'exited.completed', ...RUN] }],
+    pod: `${BIRTH} container.started Running`,
+    steps: [
+      pod('p', { containers: [{ name: 'c', image: NGINX }] }),
+      expect({ phase: 'Running', container: { name: 'c', state: 'Running.Ready', restartCountAtLeast: 0 }, within: START_S }),
+      setImage(NGINX_NEXT),
+      expect({ container: { name: 'c', state: 'Terminated.Completed', exitCode: 0 }, within: 60, optional: true }),
+      expect({ phase: 'Running', container: { name: 'c', state: 'Running.Ready', restartCountAtLeast: 1 }, within: START_S }),
+    ],
+    events: [
+      { reason: 'Killing', type: 'Normal', object: 'p', messageContains: definitionChanged('c'), within: START_S + 60 },
+      { reason: 'Pulling', type: 'Normal', object: 'p', messageContains: NGINX_NEXT, within: START_S * 2 },
+      { reason: 'Pulled', type: 'Normal', object: 'p', messageContains: NGINX_NEXT, within: START_S * 2 },
+    ],
+  },
+  {
+    name: 'image-changed-to-pause',
+    description: `busybox's own shell kept open by stdin (no command: the image's \`sh\`) patched to ${PAUSE}: the kubelet kills it ("definition changed"; \`sh\` as PID 1 ignores SIGTERM, so SIGKILL after the 1 s grace, exit 137) and starts pause's own entrypoint: Running, one restart.`,
+    upstream: [U.podUpdated],
+    containers: [{ name: 'c', events: [...RUN, 'exited.error', ...RUN] }],
+    pod: `${BIRTH} container.started Running`,
+    steps: [
+      pod('p', { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: BUSYBOX, stdin: true }] }),
+      expect({ phase: 'Running', container: { name: 'c', state: 'Running.Ready', restartCountAtLeast: 0 }, within: START_S }),
+      setImage(PAUSE),
+      expect({ container: { name: 'c', state: 'Terminated.Error', exitCode: 137 }, within: 60, optional: true }),
+      expect({ phase: 'Running', container: { name: 'c', state: 'Running.Ready', restartCountAtLeast: 1 }, within: START_S }),
+    ],
+    events: [{ reason: 'Killing', type: 'Normal', object: 'p', messageContains: definitionChanged('c'), within: START_S + 60 }, { reason: 'Pulled', type: 'Normal', object: 'p', messageContains: PAUSE, within: START_S * 2 }],
+  },
+  {
+    name: 'image-changed-to-image-without-shell',
+    description: `busybox \`sh -c "sleep 3600"\` patched to ${PAUSE}, which has no \`sh\`: the kubelet kills the running container ("definition changed") and starts the new image with the same command, which cannot start (StartError, exit code 128), then RunContainerError and CrashLoopBackOff.`,
+    upstream: [U.podUpdated],
+    containers: [{ name: 'c', events: [...RUN, 'exited.error', 'exited.startError', 'run.failed', 'restart.backOff'] }],
+    pod: `${BIRTH} container.started Running`,
+    steps: [
+      pod('p', { terminationGracePeriodSeconds: 1, containers: [busybox('c', 'sleep 3600')] }),
+      expect({ phase: 'Running', container: { name: 'c', state: 'Running.Ready', restartCountAtLeast: 0 }, within: START_S }),
+      setImage(PAUSE),
+      expect({ container: { name: 'c', state: 'Terminated.StartError', exitCode: 128 }, within: START_S, optional: true }),
+      expect({ phase: 'Running', container: { name: 'c', state: 'Waiting.CrashLoopBackOff', restartCountAtLeast: 1 }, within: START_S + 60 }),
+    ],
+    events: [{ reason: 'Killing', type: 'Normal', object: 'p', messageContains: definitionChanged('c'), within: START_S + 60 }, { reason: 'Failed', type: 'Warning', object: 'p', within: START_S + 60 }],
+  },
+  ...imageFixed('never', ['exited.startError'], 'container.startFailed Failed', [
+    expect({ phase: 'Failed', container: { name: 'c', state: 'Terminated.StartError', exitCode: 128 }, within: START_S }),
+  ]),
+  ...imageFixed('always', ['exited.startError', 'run.failed', 'restart.backOff'], 'container.startFailed Running', [
+    expect({ container: { name: 'c', state: 'Terminated.StartError', exitCode: 128 }, within: START_S, optional: true }),
+    expect({ container: { name: 'c', state: 'Waiting.CrashLoopBackOff', restartCountAtLeast: 1 }, within: START_S + 60 }),
+  ]),
 ];
 
 /**
- * A container whose image is changed (a JSON patch, as `kubectl set image` does) while it runs:
- * the next start uses the new image. On a real node the kubelet kills the container at once
- * ("definition changed"); kubelife starts the new image when the process ends by itself (the
- * script exits 1 after 8 s), so both reach the same waiting or failed state.
+ * A running container whose image is changed (a JSON patch, as `kubectl set image` does): the
+ * kubelet kills it at once ("definition changed, will be restarted"; `sh` as PID 1 ignores SIGTERM,
+ * so SIGKILL after the 1 s grace: Error, 137) and starts the new image, whatever the restart
+ * policy; here the new image cannot be pulled or named, so the container waits.
  */
 function imageChange(name: string, image: string, events: ContainerEventType[], state: string, what: string): Recipe[] {
   return [{
     name,
-    description: `A running busybox container (OnFailure) whose image is patched to ${image}: its next start fails with ${what}.`,
+    description: `A running busybox \`sh -c "sleep 3600"\` (OnFailure) whose image is patched to ${image}: the kubelet kills it ("definition changed") and its start with the new image fails with ${what}.`,
     upstream: [U.podUpdated],
     containers: [{ name: 'c', events: [...RUN, 'exited.error', ...events] }],
     pod: `${BIRTH} container.started Running`,
     steps: [
-      pod('p', { restartPolicy: 'OnFailure', terminationGracePeriodSeconds: 1, containers: [busybox('c', 'sleep 8; exit 1')] }),
+      pod('p', { restartPolicy: 'OnFailure', terminationGracePeriodSeconds: 1, containers: [busybox('c', 'sleep 3600')] }),
       expect({ container: { name: 'c', state: 'Running' }, within: START_S }),
-      { do: { patch: { kind: 'Pod', name: 'p', json: [{ op: 'replace', path: '/spec/containers/0/image', value: image }] } } },
+      setImage(image),
       expect({ container: { name: 'c', state }, within: 60 }),
     ],
-    events: [],
+    events: [{ reason: 'Killing', type: 'Normal', object: 'p', messageContains: definitionChanged('c'), within: START_S + 60 }],
   }];
 }
 
+/**
+ * A container created with an image that does not exist and a command that exists in no image
+ * (command is immutable, so it is there from the start): ErrImagePull, ImagePullBackOff; its image
+ * fixed to busybox, the kubelet starts it at once (the pull back-off is keyed by the image) and the
+ * runtime cannot exec the command: StartError, exit code 128.
+ */
+function imageFixed(policy: 'never' | 'always', events: ContainerEventType[], podEnd: string, end: ReturnType<typeof expect>[]): Recipe[] {
+  const restartPolicy = policy === 'never' ? 'Never' : 'Always';
+  return [{
+    name: `image-fixed-command-missing-${policy}`,
+    description: `A container with image ${MISSING_IMAGE} and command \`/no/such/binary\` (restartPolicy ${restartPolicy}) waits in ImagePullBackOff; its image patched to busybox, it starts at once and fails: StartError (exit code 128), ${policy === 'never' ? 'the pod Failed' : 'then RunContainerError and CrashLoopBackOff'}.`,
+    upstream: [U.podUpdated],
+    containers: [{ name: 'c', events: ['pull.failed', 'pull.backOff', ...events] }],
+    pod: `${BIRTH} container.pullFailed Pending.creatingContainers.waiting ${podEnd}`,
+    steps: [
+      pod('p', { restartPolicy, containers: [{ name: 'c', image: MISSING_IMAGE, command: ['/no/such/binary'] }] }),
+      expect({ phase: 'Pending', container: { name: 'c', state: 'Waiting.ImagePullBackOff' }, within: START_S }),
+      setImage(BUSYBOX),
+      ...end,
+    ],
+    events: [{ reason: 'BackOff', object: 'p', within: START_S }, { reason: 'Failed', type: 'Warning', object: 'p', messageContains: '/no/such/binary', within: START_S * 2 }],
+  }];
+}

@@ -22,17 +22,22 @@ describe('conformance coverage', () => {
     // What is left is left by design or needs kubelife's faults, each with its reason.
     for (const u of c.transitions.uncovered) expect(u.reason, u.item).not.toBe('no case drives it yet');
     expect(c.transitions.uncovered.map((u) => u.item)).toContain('Running --lost--> Terminated.ContainerStatusUnknown');
-    expect(c.transitions.covered).toBe(24);
+    // A patched image runs the new image's programs: a command it lacks fails to start after a run of the old one.
+    expect(cases.find((x) => x.name === 'image-changed-to-image-without-shell')!.covers.container).toContain('Terminated --exited.startError--> Terminated.StartError');
+    expect(c.transitions.covered).toBe(25);
   });
 
   it('covers the pod machine\'s phases reachable from manifests; the rest are node or CNI faults, or transient', () => {
     const p = machine('pod');
     expect(p.states.uncovered.map((u) => u.item).sort()).toEqual(['Pending.initializing.sandboxBackOff', 'Unknown']);
-    expect(p.transitions.covered).toBe(27);
-    // Every gap is explained: a kubelife fault, an unobservable or transient state, or a known disagreement.
+    expect(p.transitions.covered).toBe(29);
+    // Every gap is explained: a kubelife fault, an unobservable or transient state; no known disagreement is left.
     const reasons = new Set(p.transitions.uncovered.map((u) => u.reason.split(':')[0]));
-    expect([...reasons].sort()).toEqual(['kubelife disagrees', 'kubelife-only', 'not observable', 'transient', 'unreached by kubelife']);
+    expect([...reasons].sort()).toEqual(['kubelife-only', 'not observable', 'transient', 'unreached by kubelife']);
     for (const u of p.transitions.uncovered.filter((x) => /node\.lost|Unknown/.test(x.item))) expect(u.reason).toMatch(/^unreached by kubelife: nothing sends node\.lost/);
+    // A waiting container whose image is fixed to one lacking its command fails to start (Never: Failed; Always: Running).
+    const fixed = cases.filter((x) => x.name.startsWith('image-fixed-command-missing-')).flatMap((x) => x.covers.pod);
+    expect(fixed).toEqual(expect.arrayContaining(['Pending.creatingContainers.waiting --container.startFailed--> Failed', 'Pending.creatingContainers.waiting --container.startFailed--> Running']));
   });
 
   it('maps cases to upstream tests by names found upstream, and lists the ones not covered', () => {
@@ -46,7 +51,7 @@ describe('conformance coverage', () => {
   it('prints a table, and JSON with --json', async () => {
     const out: string[] = [];
     expect(await main(['node', 'kubelife', 'conformance', 'coverage'], (s) => out.push(s))).toBe(0);
-    expect(out.join('\n')).toMatch(/\| container \| +18\/18 \(100%\) \| +24\/\d+ \(\d+%\) \|/);
+    expect(out.join('\n')).toMatch(/\| container \| +18\/18 \(100%\) \| +25\/\d+ \(\d+%\) \|/);
     const json: string[] = [];
     expect(await main(['node', 'kubelife', 'conformance', 'coverage', '--json'], (s) => json.push(s))).toBe(0);
     expect(JSON.parse(json.join(''))).toEqual(JSON.parse(JSON.stringify(cov)));

@@ -36,6 +36,11 @@ const CASES = [
   'delete-completed-crashloop',
   'image-changed-to-missing',
   'image-changed-to-invalid-name',
+  'image-update-nginx',
+  'image-changed-to-pause',
+  'image-changed-to-image-without-shell',
+  'image-fixed-command-missing-never',
+  'image-fixed-command-missing-always',
 ];
 
 describe('conformance cases against an embedded kubelife', () => {
