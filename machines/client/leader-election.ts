@@ -167,11 +167,8 @@ export const leaderElectionMachine = setup({
       }
       return { tries, outcome: undefined, pending: send(context, 'get', 'get') };
     }),
-    answer: assign(({ context, event }) => {
-      const e = event as Extract<ApiEvent, { type: 'api.response' }>;
-      if (!context.pending || e.requestId !== context.pending.requestId) return {};
-      return onAnswer(context, e);
-    }),
+    // Only behind the isAnswer guard: the answer to the request in flight.
+    answer: assign(({ context, event }) => onAnswer(context, event as Extract<ApiEvent, { type: 'api.response' }>)),
     timedOut: assign({ pending: undefined, outcome: 'failed' as const }),
     becameLeader: enqueueActions(({ context, enqueue }) => {
       context.port.note(`successfully acquired lease ${LEADER_ELECTION_NAMESPACE}/${context.lease} as ${context.identity}`);

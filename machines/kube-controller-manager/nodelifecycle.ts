@@ -49,20 +49,9 @@ export const RETRY_SLEEP_MS = 20;
 /** UpdateTaintBackoff: Steps 5, Duration 100 ms (upstream adds up to 100% jitter; none here). */
 export const UPDATE_TAINT_STEPS = 5;
 export const UPDATE_TAINT_BACKOFF_MS = 100;
-/** The pod update queue's per-item rate limiter (DefaultTypedControllerRateLimiter): 5 ms doubling to 1000 s. */
-const POD_RETRY_BASE_MS = 5;
-const POD_RETRY_MAX_MS = 1_000_000;
-
 /** The NLC's flags as kube-controller-manager takes them (durations in seconds). */
-export interface NodeLifecycleFlags {
-  nodeMonitorPeriod?: number;
-  nodeMonitorGracePeriod?: number;
-  nodeStartupGracePeriod?: number;
-  nodeEvictionRate?: number;
-  secondaryNodeEvictionRate?: number;
-  largeClusterSizeThreshold?: number;
-  unhealthyZoneThreshold?: number;
-}
+export type NodeLifecycleFlags = Pick<ControllerManagerFlags, 'nodeMonitorPeriod' | 'nodeMonitorGracePeriod' | 'nodeStartupGracePeriod'
+  | 'nodeEvictionRate' | 'secondaryNodeEvictionRate' | 'largeClusterSizeThreshold' | 'unhealthyZoneThreshold'>;
 
 export function nodeLifecycleConfig(flags: ControllerManagerFlags & NodeLifecycleFlags): NodeLifecycleConfig {
   const d = DEFAULT_NODE_LIFECYCLE_CONFIG;
@@ -104,7 +93,6 @@ export class NodeLifecycleController implements TimedController {
   /** nodeUpdateQueue (NoSchedule taints and labels) and podUpdateQueue (processPod). */
   readonly nodeQueue = new WorkQueue();
   readonly podQueue = new WorkQueue();
-  private readonly podFailures = new Map<string, number>();
   private readonly calls: Calls;
   private running = false;
   /** Where the 100 ms NoExecute grid starts (when the workers started). */
@@ -233,16 +221,15 @@ export class NodeLifecycleController implements TimedController {
     this.podQueue.begin(key);
     this.markPodsNotReady([pod], nodeName, (ok) => {
       this.podQueue.end(key);
-      if (ok) this.podFailures.delete(key);
+      if (ok) this.podQueue.forget(key);
       else this.retryPod(key);
       this.drain();
     });
   }
 
+  /** The pod update queue's AddRateLimited (DefaultTypedControllerRateLimiter, queue.ts). */
   private retryPod(key: string): void {
-    const n = (this.podFailures.get(key) ?? 0) + 1;
-    this.podFailures.set(key, n);
-    this.podQueue.addAfter(key, this.port.now() + Math.min(POD_RETRY_BASE_MS * 2 ** (n - 1), POD_RETRY_MAX_MS));
+    this.podQueue.addRateLimited(key, this.port.now());
   }
 
   // -------------------------------------------------------------------------------------------
